@@ -1,0 +1,627 @@
+package io.sluice.broker.log;
+
+import io.sluice.broker.util.Clock;
+import io.sluice.proto.TopicPartition;
+import io.sluice.proto.record.CorruptRecordException;
+import io.sluice.proto.record.Record;
+import io.sluice.proto.record.RecordBatch;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One partition's log: an ordered set of {@link Segment}s with contiguous offsets, of which the last is
+ * active (appended to through its mapping) and the others sealed.
+ *
+ * <p>Thread-safety: appends, rolls, truncation and retention take {@code lock}, so there is one writer.
+ * Reads take no lock: they see the segments through a concurrent map and the log end offset through a
+ * volatile, published after the bytes it covers, and hold a reference on the segment they read so that
+ * retention cannot close it under them. Slow file work that follows a roll (unmapping and trimming the old
+ * segment, flushing it, preparing the next one) runs on the background executor, never under the lock.
+ */
+public final class Log implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Log.class);
+
+    private final TopicPartition topicPartition;
+    private final Path dir;
+    private final Clock clock;
+    private final Executor background;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final ConcurrentSkipListMap<Long, Segment> segments;
+    private volatile LogConfig config;
+    private volatile Segment active;
+    private volatile long logEndOffset;
+    private volatile long logStartOffset;
+    /** Offsets below this are on the device. */
+    private volatile long recoveryPoint;
+
+    // Guarded by lock.
+    private CompletableFuture<Void> pendingSeals = CompletableFuture.completedFuture(null);
+    private CompletableFuture<PreparedFile> nextFile;
+    private long unflushedRecords;
+    private long firstUnflushedMs = -1;
+    private boolean closed;
+
+    Log(TopicPartition topicPartition, Path dir, LogConfig config, Clock clock, Executor background,
+        ConcurrentSkipListMap<Long, Segment> segments, long recoveryPoint) {
+        this.topicPartition = topicPartition;
+        this.dir = dir;
+        this.config = config;
+        this.clock = clock;
+        this.background = background;
+        this.segments = segments;
+        this.active = segments.lastEntry().getValue();
+        this.logStartOffset = segments.firstKey();
+        this.logEndOffset = active.nextOffset();
+        this.recoveryPoint = Math.min(recoveryPoint, logEndOffset);
+    }
+
+    /**
+     * Opens (or creates) the log in {@code dir}. After an unclean stop the segments at and after the
+     * recovery point are checked batch by batch; see {@link LogLoader}.
+     */
+    public static Log open(TopicPartition tp, Path dir, LogConfig config, Clock clock, Executor background,
+                           boolean cleanShutdown, long recoveryPoint) {
+        return new LogLoader(tp, dir, config, clock, background).load(cleanShutdown, recoveryPoint);
+    }
+
+    public TopicPartition topicPartition() {
+        return topicPartition;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public LogConfig config() {
+        return config;
+    }
+
+    public void updateConfig(LogConfig newConfig) {
+        this.config = newConfig;
+    }
+
+    public long logStartOffset() {
+        return logStartOffset;
+    }
+
+    public long logEndOffset() {
+        return logEndOffset;
+    }
+
+    public long recoveryPoint() {
+        return recoveryPoint;
+    }
+
+    public int segmentCount() {
+        return segments.size();
+    }
+
+    /** Bytes of data in all segments. */
+    public long size() {
+        long total = 0;
+        for (Segment s : segments.values()) {
+            total += s.size();
+        }
+        return total;
+    }
+
+    /** A snapshot of the segments, oldest first; for tools and tests. */
+    public List<Segment> segments() {
+        return new ArrayList<>(segments.values());
+    }
+
+    // ---------------------------------------------------------------- appending
+
+    /**
+     * Appends the batches in {@code records} (position to limit) as the leader: each is validated in full
+     * (nothing of an invalid request reaches the file), then given the next offsets and {@code leaderEpoch}
+     * in place as it is copied into the active segment.
+     *
+     * @throws CorruptRecordException naming the reason and the batch's position in {@code records}
+     * @throws RecordBatchTooLargeException when a batch could never fit in a segment
+     */
+    public LogAppendInfo appendAsLeader(ByteBuffer records, int leaderEpoch) {
+        List<RecordBatch> batches = validate(records, true);
+        return append(batches, true, leaderEpoch);
+    }
+
+    /**
+     * Appends a leader's batches unchanged (same offsets, same epochs), as a follower does.
+     *
+     * @throws UnexpectedAppendOffsetException when the first batch does not start at the log end offset
+     */
+    public LogAppendInfo appendAsFollower(ByteBuffer records) {
+        List<RecordBatch> batches = validate(records, false);
+        return append(batches, false, RecordBatch.NO_PARTITION_LEADER_EPOCH);
+    }
+
+    private List<RecordBatch> validate(ByteBuffer records, boolean fromProducer) {
+        List<RecordBatch> batches = new ArrayList<>(1);
+        int position = records.position();
+        while (position < records.limit()) {
+            RecordBatch batch = RecordBatch.at(records, position);
+            if (fromProducer) {
+                batch.validate();
+            } else {
+                batch.ensureValid();
+            }
+            if (batch.sizeInBytes() > config.segmentBytes()) {
+                throw new RecordBatchTooLargeException(topicPartition.toString(), batch.sizeInBytes(), config.segmentBytes());
+            }
+            batches.add(batch);
+            position += batch.sizeInBytes();
+        }
+        if (batches.isEmpty()) {
+            throw new CorruptRecordException(CorruptRecordException.Reason.TRUNCATED,
+                    topicPartition + ": append of no record batches");
+        }
+        return batches;
+    }
+
+    private LogAppendInfo append(List<RecordBatch> batches, boolean assignOffsets, int leaderEpoch) {
+        lock.lock();
+        try {
+            ensureOpen();
+            long now = clock.milliseconds();
+            long firstOffset = assignOffsets ? logEndOffset : batches.get(0).baseOffset();
+            long expected = logEndOffset;
+            long maxTimestamp = RecordBatch.NO_TIMESTAMP;
+            int records = 0;
+            int bytes = 0;
+            for (RecordBatch batch : batches) {
+                long base = assignOffsets ? expected : batch.baseOffset();
+                if (base != expected) {
+                    throw new UnexpectedAppendOffsetException(topicPartition.toString(), base, expected);
+                }
+                long last = base + batch.lastOffsetDelta();
+                maybeRoll(batch.sizeInBytes(), last, now);
+                ByteBuffer bytesOfBatch = batch.slice();
+                active.append(bytesOfBatch, base, last, batch.maxTimestamp(), assignOffsets, leaderEpoch);
+                expected = last + 1;
+                logEndOffset = expected;
+                maxTimestamp = Math.max(maxTimestamp, batch.maxTimestamp());
+                records += batch.recordCount();
+                bytes += batch.sizeInBytes();
+            }
+            unflushedRecords += records;
+            if (firstUnflushedMs < 0) {
+                firstUnflushedMs = now;
+            }
+            maybePrepareNext();
+            if (unflushedRecords >= config.flushIntervalMessages()) {
+                flushLocked();
+            }
+            return new LogAppendInfo(firstOffset, expected - 1, maxTimestamp, records, bytes);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void maybeRoll(int batchSize, long lastOffset, long now) {
+        Segment current = active;
+        boolean aged = current.size() > 0 && now - current.rollingBaseMs() >= config.segmentMs();
+        if (aged || !current.canAppend(batchSize, lastOffset)) {
+            rollLocked(now);
+        }
+    }
+
+    /** Starts preparing the next data file once the active segment is half full. */
+    private void maybePrepareNext() {
+        if (nextFile == null && active.size() >= config.segmentBytes() / 2) {
+            LogConfig cfg = config;
+            nextFile = CompletableFuture.supplyAsync(() -> PreparedFile.create(dir, cfg), background);
+        }
+    }
+
+    /** Closes the active segment and starts a new one at the log end offset, unless the active one is empty. */
+    public void roll() {
+        lock.lock();
+        try {
+            ensureOpen();
+            rollLocked(clock.milliseconds());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void rollLocked(long now) {
+        Segment old = active;
+        if (old.size() == 0) {
+            return;
+        }
+        long base = logEndOffset;
+        Segment next = LogLoader.newActiveSegment(dir, base, config, now, takePreparedFile(), background);
+        segments.put(base, next);
+        active = next;
+        old.retain();
+        pendingSeals = pendingSeals.thenRunAsync(() -> sealAndFlush(old, base), background);
+    }
+
+    /** The prepared file when it is ready; never waits for one (a roll must not stall). */
+    private PreparedFile takePreparedFile() {
+        CompletableFuture<PreparedFile> f = nextFile;
+        nextFile = null;
+        if (f == null) {
+            return null;
+        }
+        if (f.isDone() && !f.isCompletedExceptionally()) {
+            PreparedFile p = f.join();
+            if (p.capacity() == config.segmentBytes()) {
+                return p;
+            }
+            p.discard();
+            return null;
+        }
+        f.thenAccept(PreparedFile::discard);
+        return null;
+    }
+
+    private void sealAndFlush(Segment old, long nextBase) {
+        try {
+            old.seal();
+            old.flush();
+            advanceRecoveryPoint(nextBase);
+        } catch (RuntimeException e) {
+            log.error("{}: sealing {} after a roll failed; it stays readable but unflushed until restart recovery",
+                    topicPartition, old, e);
+        } finally {
+            old.release();
+        }
+    }
+
+    private void advanceRecoveryPoint(long offset) {
+        // Monotonic; seals complete in roll order and flushes of the active segment come after them.
+        synchronized (this) {
+            if (offset > recoveryPoint) {
+                recoveryPoint = offset;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- reading
+
+    /**
+     * Reads whole batches from the first one holding {@code startOffset}: at most {@code maxBytes} (but
+     * always at least one batch), never past {@code maxOffset} (exclusive: the high watermark for consumers,
+     * the log end for followers), and from one segment only. The caller must {@link LogSlice#close()} it.
+     *
+     * @throws OffsetOutOfRangeException when {@code startOffset} is below the log start or above its end
+     */
+    public LogSlice read(long startOffset, int maxBytes, long maxOffset) {
+        while (true) {
+            long end = Math.min(maxOffset, logEndOffset);
+            long start = logStartOffset;
+            if (startOffset < start || startOffset > logEndOffset) {
+                throw new OffsetOutOfRangeException(topicPartition.toString(), startOffset, start, logEndOffset);
+            }
+            if (startOffset >= end) {
+                return LogSlice.empty(startOffset);
+            }
+            Map.Entry<Long, Segment> entry = segments.floorEntry(startOffset);
+            if (entry == null) {
+                continue; // retention moved the start under us; the check above now throws
+            }
+            LogSlice slice = readFrom(entry.getValue(), startOffset, maxBytes, end);
+            if (slice != null) {
+                return slice;
+            }
+        }
+    }
+
+    /** Null when {@code first} was closed meanwhile (the caller looks again). */
+    private LogSlice readFrom(Segment first, long startOffset, int maxBytes, long end) {
+        Segment segment = first;
+        if (!segment.retain()) {
+            return null;
+        }
+        boolean handedOver = false;
+        try {
+            while (true) {
+                OffsetPosition from = segment.translateOffset(startOffset);
+                if (from != null) {
+                    if (from.offset() >= end) {
+                        return LogSlice.empty(startOffset);
+                    }
+                    Long nextBase = segments.higherKey(segment.baseOffset());
+                    int limit = nextBase != null && end >= nextBase ? segment.size() : positionOf(segment, end);
+                    long maxPosition = Math.min(limit, (long) from.position() + Math.max(0, maxBytes));
+                    int endPosition = maxPosition >= limit ? limit : segment.lastBoundaryAtOrBefore(from.position(), (int) maxPosition);
+                    handedOver = true;
+                    return new LogSlice(segment, from.offset(), from.position(), endPosition - from.position());
+                }
+                // startOffset is at the end of this segment: the data continues in the next one.
+                Map.Entry<Long, Segment> next = segments.higherEntry(segment.baseOffset());
+                if (next == null || !next.getValue().retain()) {
+                    return next == null ? LogSlice.empty(startOffset) : null;
+                }
+                segment.release();
+                segment = next.getValue();
+            }
+        } finally {
+            if (!handedOver) {
+                segment.release();
+            }
+        }
+    }
+
+    private static int positionOf(Segment segment, long offset) {
+        OffsetPosition p = segment.translateOffset(offset);
+        return p == null ? segment.size() : p.position();
+    }
+
+    /**
+     * The first record whose timestamp is at least {@code timestamp}, as (its timestamp, its offset), or
+     * null when every record is older.
+     */
+    public TimestampOffset offsetForTimestamp(long timestamp) {
+        for (Segment segment : segments.values()) {
+            if (!segment.retain()) {
+                continue;
+            }
+            try {
+                if (segment.maxTimestamp() < timestamp) {
+                    continue;
+                }
+                BatchHeader h = segment.findByTimestamp(timestamp);
+                if (h == null) {
+                    continue;
+                }
+                ByteBuffer batchBytes = ByteBuffer.allocate(h.sizeInBytes());
+                readFully(segment, h.position(), batchBytes);
+                RecordBatch batch = RecordBatch.at(batchBytes, 0);
+                batch.ensureValid();
+                for (Record r : batch) {
+                    if (r.timestamp() >= timestamp) {
+                        return new TimestampOffset(r.timestamp(), r.offset());
+                    }
+                }
+            } finally {
+                segment.release();
+            }
+        }
+        return null;
+    }
+
+    private static void readFully(Segment segment, int position, ByteBuffer into) {
+        try {
+            while (into.hasRemaining()) {
+                if (segment.channel().read(into, position + into.position()) < 0) {
+                    throw new IOException("end of file");
+                }
+            }
+            into.flip();
+        } catch (IOException e) {
+            throw new LogStorageException(segment.file(), "reading at position " + position, e);
+        }
+    }
+
+    // ---------------------------------------------------------------- truncation and retention
+
+    /**
+     * Removes every batch holding {@code offset} or a later one (a follower whose tail diverged from its
+     * leader's). The log end offset afterwards is at most {@code offset}.
+     *
+     * @return whether anything was removed
+     */
+    public boolean truncateTo(long offset) {
+        lock.lock();
+        try {
+            ensureOpen();
+            if (offset >= logEndOffset) {
+                return false;
+            }
+            if (offset <= logStartOffset) {
+                truncateFullyAndStartAt(offset);
+                return true;
+            }
+            pendingSeals.join();
+            for (Segment s : new ArrayList<>(segments.tailMap(offset, false).values())) {
+                segments.remove(s.baseOffset());
+                s.markDeleted();
+            }
+            Segment target = segments.lastEntry().getValue();
+            if (!target.isActive()) {
+                Segment reopened = Segment.openActive(target.file(), target.baseOffset(), config, clock.milliseconds(), Segment.OpenMode.TRUSTED);
+                segments.put(target.baseOffset(), reopened);
+                target.close();
+                target = reopened;
+            }
+            target.truncateTo(offset);
+            target.startPrefill(background, 0);
+            active = target;
+            logEndOffset = target.nextOffset();
+            synchronized (this) {
+                recoveryPoint = Math.min(recoveryPoint, logEndOffset);
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Deletes every segment and starts an empty log at {@code offset}. */
+    public void truncateFullyAndStartAt(long offset) {
+        lock.lock();
+        try {
+            ensureOpen();
+            pendingSeals.join();
+            List<Segment> old = new ArrayList<>(segments.values());
+            Segment fresh;
+            if (segments.containsKey(offset)) {
+                // Same file name: the old segment must be out of the way first.
+                for (Segment s : old) {
+                    segments.remove(s.baseOffset());
+                    s.markDeleted();
+                }
+                fresh = LogLoader.newActiveSegment(dir, offset, config, clock.milliseconds(), null, background);
+                segments.put(offset, fresh);
+            } else {
+                fresh = LogLoader.newActiveSegment(dir, offset, config, clock.milliseconds(), null, background);
+                segments.put(offset, fresh);
+                for (Segment s : old) {
+                    segments.remove(s.baseOffset());
+                    s.markDeleted();
+                }
+            }
+            active = fresh;
+            logStartOffset = offset;
+            logEndOffset = offset;
+            synchronized (this) {
+                recoveryPoint = offset;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Deletes the oldest segments that retention no longer allows (by {@code retention.ms} against their
+     * newest timestamp, then by {@code retention.bytes}), never the active one unless it has expired too,
+     * in which case it is rolled first. Readers of a deleted segment finish before its files go.
+     *
+     * @return the number of segments deleted
+     */
+    public int deleteRetainedSegments(long nowMs) {
+        lock.lock();
+        try {
+            ensureOpen();
+            LogConfig cfg = config;
+            int deleted = 0;
+            if (cfg.retentionMs() >= 0) {
+                Segment current = active;
+                if (current.size() > 0 && expired(current, nowMs, cfg)) {
+                    rollLocked(nowMs);
+                }
+                while (segments.size() > 1 && expired(segments.firstEntry().getValue(), nowMs, cfg)) {
+                    deleteOldest();
+                    deleted++;
+                }
+            }
+            if (cfg.retentionBytes() >= 0) {
+                long size = size();
+                while (segments.size() > 1 && size - segments.firstEntry().getValue().size() >= cfg.retentionBytes()) {
+                    size -= segments.firstEntry().getValue().size();
+                    deleteOldest();
+                    deleted++;
+                }
+            }
+            return deleted;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static boolean expired(Segment s, long nowMs, LogConfig cfg) {
+        long newest = s.maxTimestamp();
+        return newest != RecordBatch.NO_TIMESTAMP && nowMs - newest > cfg.retentionMs();
+    }
+
+    private void deleteOldest() {
+        Segment oldest = segments.pollFirstEntry().getValue();
+        logStartOffset = segments.firstKey();
+        oldest.markDeleted();
+        log.info("{}: deleted segment {} by retention; log now starts at {}", topicPartition, oldest.file().getFileName(),
+                logStartOffset);
+    }
+
+    // ---------------------------------------------------------------- durability and life cycle
+
+    /** Forces everything appended so far to the device and moves the recovery point to the log end. */
+    public void flush() {
+        lock.lock();
+        try {
+            ensureOpen();
+            flushLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void flushLocked() {
+        long end = logEndOffset;
+        pendingSeals.join();
+        active.flush();
+        advanceRecoveryPoint(end);
+        unflushedRecords = 0;
+        firstUnflushedMs = -1;
+    }
+
+    /** Flushes when {@code flush.interval.ms} has passed since the oldest unflushed append. */
+    public boolean maybeFlush(long nowMs) {
+        lock.lock();
+        try {
+            if (closed || firstUnflushedMs < 0 || nowMs - firstUnflushedMs < config.flushIntervalMs()) {
+                return false;
+            }
+            flushLocked();
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Trims and flushes the active segment and closes every file; readers still holding a segment finish first. */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            pendingSeals.join();
+            if (nextFile != null) {
+                nextFile.thenAccept(PreparedFile::discard);
+                nextFile.exceptionally(e -> null).join();
+                nextFile = null;
+            }
+            Segment current = active;
+            current.seal();
+            current.flush();
+            advanceRecoveryPoint(logEndOffset);
+            for (Segment s : segments.values()) {
+                s.close();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Closes without trimming or flushing, as a killed process would leave the files; for crash tests. */
+    void closeUncleanly() {
+        lock.lock();
+        try {
+            closed = true;
+            pendingSeals.exceptionally(e -> null).join();
+            if (nextFile != null) {
+                nextFile.exceptionally(e -> null).join();
+            }
+            for (Segment s : segments.values()) {
+                s.close();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException(topicPartition + ": log is closed");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Log(" + topicPartition + ", [" + logStartOffset + ", " + logEndOffset + "), " + segments.size() + " segments)";
+    }
+}

@@ -1,0 +1,750 @@
+package io.sluice.broker.log;
+
+import io.sluice.proto.record.CorruptRecordException;
+import io.sluice.proto.record.RecordBatch;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One data file of a partition log and its two indexes, named by the segment's base offset:
+ * {@code 00000000000000000042.log}, {@code .index}, {@code .timeindex}.
+ *
+ * <p>The data file is a sequence of record batches (ARCHITECTURE.md §2) with contiguous offsets. While
+ * the segment is <em>active</em> its file is preallocated to {@code segment.bytes}, mapped, and appended
+ * to through the mapping ({@link SegmentPrefill} allocates pages ahead of the writer); the bytes past
+ * {@link #size()} are zeros. {@link #seal()} trims the file to its data and drops the mapping. Reads
+ * always go through the {@link FileChannel}, so they can be handed to {@code transferTo}.
+ *
+ * <p>Crash contract: the bytes below {@code size} are whole batches; after an unclean stop
+ * {@link #recover} keeps the longest prefix of batches that pass their length, CRC and offset checks, and
+ * cuts the file after it, so a torn write or the zeros of the preallocated tail never become records.
+ *
+ * <p>Thread-safety: one writer, holding its log's lock, calls the mutating methods. Readers take no lock:
+ * they {@link #retain()} the segment, read {@link #size()} (volatile, published after the bytes and index
+ * entries it covers), search the indexes and read the channel, then {@link #release()} it. The log holds
+ * one reference itself; a deleted segment closes and removes its files when the last reference goes.
+ */
+public final class Segment {
+    public static final String LOG_SUFFIX = ".log";
+    public static final String INDEX_SUFFIX = ".index";
+    public static final String TIME_INDEX_SUFFIX = ".timeindex";
+    public static final String DELETED_SUFFIX = ".deleted";
+    private static final Logger log = LoggerFactory.getLogger(Segment.class);
+
+    private final long baseOffset;
+    private final LogConfig config;
+    private final FileChannel channel;
+    private final AtomicInteger refCnt = new AtomicInteger(1);
+    private volatile Path file;
+    private volatile OffsetIndex offsetIndex;
+    private volatile TimeIndex timeIndex;
+    private volatile int size;
+    private volatile long nextOffset;
+    private volatile boolean deleteOnClose;
+
+    // Writer state, guarded by the owning log's lock.
+    private MappedByteBuffer mapping;
+    private SegmentPrefill prefill;
+    private int capacity;
+    private int bytesSinceLastIndexEntry;
+    private long maxTimestamp = RecordBatch.NO_TIMESTAMP;
+    private long offsetOfMaxTimestamp;
+    private long rollingBaseMs;
+
+    private Segment(Path file, long baseOffset, LogConfig config, FileChannel channel, int size) {
+        this.file = file;
+        this.baseOffset = baseOffset;
+        this.config = config;
+        this.channel = channel;
+        this.size = size;
+        this.nextOffset = baseOffset;
+    }
+
+    public static String fileName(long baseOffset, String suffix) {
+        return String.format("%020d%s", baseOffset, suffix);
+    }
+
+    /**
+     * Opens an existing data file, sealed: read-only use, indexes opened on first lookup.
+     */
+    static Segment openSealed(Path file, long baseOffset, LogConfig config) {
+        FileChannel channel = openChannel(file, false);
+        try {
+            long length = channel.size();
+            if (length > Integer.MAX_VALUE) {
+                throw new LogCorruptionException(file, length, "segment is larger than 2 GiB");
+            }
+            return new Segment(file, baseOffset, config, channel, (int) length);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(channel);
+            throw e instanceof IOException io ? new LogStorageException(file, "opening segment", io) : (RuntimeException) e;
+        }
+    }
+
+    /** How {@link #openActive} treats the bytes already in the file. */
+    enum OpenMode {
+        /** An empty segment: a new file, or a prepared one full of zeros; old index files are discarded. */
+        EMPTY,
+        /** A clean shutdown or a seal trimmed the file to its data: take it as it is. */
+        TRUSTED,
+        /** After an unclean stop: the caller must {@link #recover} before appending. */
+        RECOVER
+    }
+
+    /** Opens a data file, creating it if absent, as the active segment: preallocated and mapped. */
+    static Segment openActive(Path file, long baseOffset, LogConfig config, long nowMs, OpenMode mode) {
+        FileChannel channel = openChannel(file, true);
+        Segment segment = null;
+        try {
+            long length = channel.size();
+            if (length > Integer.MAX_VALUE) {
+                throw new LogCorruptionException(file, length, "segment is larger than 2 GiB");
+            }
+            segment = new Segment(file, baseOffset, config, channel, 0);
+            segment.capacity = (int) Math.max(length, config.segmentBytes());
+            extend(channel, file, segment.capacity);
+            segment.mapping = channel.map(FileChannel.MapMode.READ_WRITE, 0, segment.capacity);
+            if (mode == OpenMode.EMPTY) {
+                Files.deleteIfExists(segment.indexFile(INDEX_SUFFIX));
+                Files.deleteIfExists(segment.indexFile(TIME_INDEX_SUFFIX));
+            }
+            segment.offsetIndex = new OffsetIndex(segment.indexFile(INDEX_SUFFIX), baseOffset, config.segmentIndexBytes(), true);
+            segment.timeIndex = new TimeIndex(segment.indexFile(TIME_INDEX_SUFFIX), baseOffset, config.segmentIndexBytes(), true);
+            segment.rollingBaseMs = nowMs;
+            if (mode == OpenMode.TRUSTED) {
+                segment.size = (int) length;
+                segment.rescanTail();
+            }
+            return segment;
+        } catch (IOException | RuntimeException e) {
+            if (segment != null) {
+                segment.closeResources();
+            } else {
+                closeQuietly(channel);
+            }
+            throw e instanceof IOException io ? new LogStorageException(file, "opening active segment", io) : (RuntimeException) e;
+        }
+    }
+
+    /**
+     * Starts allocating pages ahead of the writer. Call once the segment's size is settled.
+     *
+     * @param allocatedBytes leading bytes already allocated by a {@link PreparedFile}
+     */
+    void startPrefill(Executor executor, int allocatedBytes) {
+        if (mapping != null && config.prefillBytes() > 0 && prefill == null) {
+            prefill = new SegmentPrefill(file, channel, capacity, Math.max(size, allocatedBytes), config.prefillBytes(), executor);
+            prefill.start(size);
+        }
+    }
+
+    public long baseOffset() {
+        return baseOffset;
+    }
+
+    /** Bytes of whole batches in the data file. */
+    public int size() {
+        return size;
+    }
+
+    /** The offset after the last batch; the base offset when empty. */
+    public long nextOffset() {
+        return nextOffset;
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    public FileChannel channel() {
+        return channel;
+    }
+
+    public boolean isActive() {
+        return mapping != null;
+    }
+
+    /** The newest timestamp of any batch in the segment, or {@link RecordBatch#NO_TIMESTAMP}. */
+    public long maxTimestamp() {
+        if (mapping != null) {
+            return maxTimestamp;
+        }
+        return timeIndex().lastEntry().timestamp();
+    }
+
+    long rollingBaseMs() {
+        return rollingBaseMs;
+    }
+
+    // ---------------------------------------------------------------- writing (log lock held)
+
+    /** Whether a batch of {@code batchSize} bytes ending at {@code lastOffset} still fits. */
+    boolean canAppend(int batchSize, long lastOffset) {
+        return mapping != null
+                && (long) size + batchSize <= capacity
+                && lastOffset - baseOffset <= Integer.MAX_VALUE
+                && !offsetIndex.isFull() && !timeIndex.isFull();
+    }
+
+    /**
+     * Copies the batch in {@code src} (position to limit) to the end of the file and, when
+     * {@code assignOffsets}, writes its base offset and leader epoch in place (the CRC does not cover
+     * them). Publishes the new size last.
+     */
+    void append(ByteBuffer src, long batchBaseOffset, long lastOffset, long batchMaxTimestamp,
+                boolean assignOffsets, int leaderEpoch) {
+        int position = size;
+        int length = src.remaining();
+        if (prefill != null) {
+            prefill.beforeWrite(position, length);
+        }
+        try {
+            mapping.put(position, src, src.position(), length);
+        } catch (InternalError e) {
+            // A fault while writing the mapping: the disk could not back a page (full, or I/O error).
+            throw new LogStorageException(file, "appending " + length + " bytes at position " + position,
+                    new IOException(e.getMessage(), e));
+        }
+        if (assignOffsets) {
+            RecordBatch.setBaseOffset(mapping, position, batchBaseOffset);
+            RecordBatch.setPartitionLeaderEpoch(mapping, position, leaderEpoch);
+        }
+        indexBatch(position, length, batchBaseOffset, batchMaxTimestamp);
+        nextOffset = lastOffset + 1;
+        size = position + length;
+    }
+
+    private void indexBatch(int position, int length, long batchBaseOffset, long batchMaxTimestamp) {
+        if (batchMaxTimestamp > maxTimestamp) {
+            maxTimestamp = batchMaxTimestamp;
+            offsetOfMaxTimestamp = batchBaseOffset;
+        }
+        if (bytesSinceLastIndexEntry > config.indexIntervalBytes()) {
+            offsetIndex.append(batchBaseOffset, position);
+            timeIndex.maybeAppend(maxTimestamp, offsetOfMaxTimestamp);
+            bytesSinceLastIndexEntry = 0;
+        }
+        bytesSinceLastIndexEntry += length;
+    }
+
+    /**
+     * Checks every batch from {@code fromPosition} on (length, magic, CRC, contiguous offsets starting at
+     * {@code expectedOffset}), rebuilds the index entries past that point, and cuts the file after the last
+     * good batch. Bytes that fail come from a write the process did not finish; but a bad batch that is
+     * followed by good ones is damage inside the log, which recovery must not paper over: that throws.
+     *
+     * @return whether a written tail was cut off (false when only preallocated zeros followed)
+     */
+    boolean recover(int fromPosition, long expectedOffset) {
+        offsetIndex.truncateTo(expectedOffset);
+        timeIndex.truncateTo(expectedOffset);
+        TimestampOffset lastTime = timeIndex.lastEntry();
+        maxTimestamp = lastTime.timestamp();
+        offsetOfMaxTimestamp = lastTime.offset();
+        bytesSinceLastIndexEntry = 0;
+        int position = fromPosition;
+        long expected = expectedOffset;
+        String stop = null;
+        while (true) {
+            stop = checkBatchAt(position, expected);
+            if (stop != null) {
+                break;
+            }
+            RecordBatch batch = RecordBatch.at(mapping, position);
+            indexBatch(position, batch.sizeInBytes(), batch.baseOffset(), batch.maxTimestamp());
+            position += batch.sizeInBytes();
+            expected = batch.lastOffset() + 1;
+        }
+        boolean written = wasWritten(position);
+        if (written && looksLikeDamageBeforeGoodData(position, expected)) {
+            throw new LogCorruptionException(file, position, "corrupt batch (" + stop
+                    + ") followed by valid batches; refusing to truncate them away");
+        }
+        size = position;
+        nextOffset = expected;
+        cutAfter(position);
+        if (written) {
+            log.warn("{}: recovery kept {} bytes up to offset {}; discarded a torn or invalid tail at position {} ({})",
+                    file, position, expected, position, stop);
+        }
+        return written;
+    }
+
+    /** Null when a valid batch with base offset {@code expected} starts at {@code position}, else why not. */
+    private String checkBatchAt(int position, long expected) {
+        if (capacity - position < RecordBatch.LOG_OVERHEAD) {
+            return "end of file";
+        }
+        int batchSize = RecordBatch.sizeAt(mapping, position);
+        if (batchSize - RecordBatch.LOG_OVERHEAD < RecordBatch.MIN_BATCH_LENGTH || (long) position + batchSize > capacity) {
+            return "no batch header (length " + (batchSize - RecordBatch.LOG_OVERHEAD) + ")";
+        }
+        try {
+            RecordBatch batch = RecordBatch.at(mapping, position);
+            batch.ensureValid();
+            if (batch.baseOffset() != expected) {
+                return "batch has offset " + batch.baseOffset() + ", expected " + expected;
+            }
+            if (batch.lastOffsetDelta() < 0) {
+                return "negative lastOffsetDelta";
+            }
+            return null;
+        } catch (CorruptRecordException e) {
+            return e.getMessage();
+        }
+    }
+
+    /** Whether a header's worth of bytes at {@code position} holds anything but zeros. */
+    private boolean wasWritten(int position) {
+        int end = Math.min(capacity, position + RecordBatch.HEADER_SIZE);
+        for (int p = position; p < end; p++) {
+            if (mapping.get(p) != 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * A batch whose header is plausible but whose body fails, followed by a valid batch with the next
+     * offsets, is damage to written data rather than an unfinished write: writes happen in order.
+     */
+    private boolean looksLikeDamageBeforeGoodData(int position, long expected) {
+        int batchSize = RecordBatch.sizeAt(mapping, position);
+        if (batchSize - RecordBatch.LOG_OVERHEAD < RecordBatch.MIN_BATCH_LENGTH || (long) position + batchSize > capacity) {
+            return false;
+        }
+        int lastOffsetDelta = mapping.getInt(position + RecordBatch.LAST_OFFSET_DELTA_OFFSET);
+        if (lastOffsetDelta < 0) {
+            return false;
+        }
+        return checkBatchAt(position + batchSize, expected + lastOffsetDelta + 1) == null;
+    }
+
+    /**
+     * Rebuilds the writer's view (next offset, newest timestamp, bytes since the last index entry) by
+     * reading the headers after the last index entry.
+     */
+    private void rescanTail() {
+        OffsetPosition last = offsetIndex.lastEntry();
+        if (last.position() > size) {
+            throw new LogCorruptionException(offsetIndex.file(), last.position(), "index points past the end of the data ("
+                    + size + " bytes)");
+        }
+        TimestampOffset lastTime = timeIndex.lastEntry();
+        maxTimestamp = lastTime.timestamp();
+        offsetOfMaxTimestamp = lastTime.offset();
+        long next = last.offset();
+        int position = last.position();
+        bytesSinceLastIndexEntry = 0;
+        while (position < size) {
+            BatchHeader h = BatchHeader.read(channel, file, position, size);
+            if (h.baseOffset() != next) {
+                throw new LogCorruptionException(file, position, "batch has offset " + h.baseOffset() + ", expected " + next);
+            }
+            if (h.maxTimestamp() > maxTimestamp) {
+                maxTimestamp = h.maxTimestamp();
+                offsetOfMaxTimestamp = h.baseOffset();
+            }
+            bytesSinceLastIndexEntry += h.sizeInBytes();
+            next = h.lastOffset() + 1;
+            position = h.nextPosition();
+        }
+        nextOffset = next;
+    }
+
+    /**
+     * Removes every batch that holds {@code offset} or a later one. The file past the new end reads as
+     * zeros afterwards, so a crash cannot bring the removed batches back.
+     *
+     * @return whether anything was removed
+     */
+    boolean truncateTo(long offset) {
+        OffsetPosition from = translateOffset(offset);
+        if (from == null) {
+            return false;
+        }
+        offsetIndex.truncateTo(from.offset());
+        timeIndex.truncateTo(from.offset());
+        size = from.position();
+        cutAfter(from.position());
+        rescanTail();
+        return true;
+    }
+
+    /** Makes every byte from {@code position} on read as zeros, keeping the file's preallocated length. */
+    private void cutAfter(int position) {
+        try {
+            if (prefill != null) {
+                prefill.cancel();
+                prefill = null;
+            }
+            channel.truncate(position);
+            extend(channel, file, capacity);
+        } catch (IOException e) {
+            throw new LogStorageException(file, "cutting the file at position " + position, e);
+        }
+    }
+
+    /**
+     * Turns the active segment into a sealed one on roll: records the newest timestamp in the time index,
+     * stops prefill, unmaps, and trims the data and index files to what they hold.
+     */
+    void seal() {
+        if (mapping == null) {
+            return;
+        }
+        if (maxTimestamp != RecordBatch.NO_TIMESTAMP) {
+            timeIndex.maybeAppend(maxTimestamp, offsetOfMaxTimestamp);
+        }
+        if (prefill != null) {
+            prefill.cancel();
+            prefill = null;
+        }
+        MappedBuffers.unmap(mapping);
+        mapping = null;
+        try {
+            channel.truncate(size);
+        } catch (IOException e) {
+            throw new LogStorageException(file, "trimming to " + size + " bytes", e);
+        }
+        offsetIndex.trimToValidSize();
+        timeIndex.trimToValidSize();
+    }
+
+    /** Writes the data and indexes to the device. */
+    void flush() {
+        try {
+            if (mapping != null) {
+                mapping.force(0, size);
+            }
+            channel.force(true);
+        } catch (IOException e) {
+            throw new LogStorageException(file, "flushing", e);
+        }
+        OffsetIndex oi = offsetIndex;
+        TimeIndex ti = timeIndex;
+        if (oi != null) {
+            oi.flush();
+        }
+        if (ti != null) {
+            ti.flush();
+        }
+    }
+
+    // ---------------------------------------------------------------- reading (no lock)
+
+    public OffsetIndex offsetIndex() {
+        OffsetIndex idx = offsetIndex;
+        return idx != null ? idx : loadIndexes().offsetIndex;
+    }
+
+    public TimeIndex timeIndex() {
+        TimeIndex idx = timeIndex;
+        return idx != null ? idx : loadIndexes().timeIndex;
+    }
+
+    /**
+     * The first batch that holds {@code offset} or a later one, or null when the segment ends before it.
+     */
+    public OffsetPosition translateOffset(long offset) {
+        int limit = size;
+        OffsetPosition start = offsetIndex().lookup(offset);
+        int position = start.position();
+        while (position < limit) {
+            BatchHeader h = BatchHeader.read(channel, file, position, limit);
+            if (h.lastOffset() >= offset) {
+                return new OffsetPosition(h.baseOffset(), position);
+            }
+            position = h.nextPosition();
+        }
+        return null;
+    }
+
+    /**
+     * The last batch boundary in {@code (from, maxPosition]}, or the end of the batch at {@code from}
+     * when that batch alone is longer than the range (a read always makes progress).
+     */
+    public int lastBoundaryAtOrBefore(int from, int maxPosition) {
+        int limit = size;
+        if (maxPosition >= limit) {
+            return limit;
+        }
+        int position = Math.max(from, offsetIndex().lookupByPosition(maxPosition).position());
+        while (position < limit) {
+            BatchHeader h = BatchHeader.read(channel, file, position, limit);
+            if (h.nextPosition() > maxPosition) {
+                return position > from ? position : h.nextPosition();
+            }
+            position = h.nextPosition();
+        }
+        return limit;
+    }
+
+    /** The first batch whose newest timestamp is at least {@code timestamp}, or null. */
+    public BatchHeader findByTimestamp(long timestamp) {
+        int limit = size;
+        TimestampOffset entry = timeIndex().lookupBefore(timestamp);
+        OffsetPosition start = offsetIndex().lookup(entry.offset());
+        int position = start.position();
+        while (position < limit) {
+            BatchHeader h = BatchHeader.read(channel, file, position, limit);
+            if (h.maxTimestamp() >= timestamp) {
+                return h;
+            }
+            position = h.nextPosition();
+        }
+        return null;
+    }
+
+    /** Copies {@code length} bytes from {@code position} into {@code target}; the read side of zero copy. */
+    public long transferTo(long position, long length, WritableByteChannel target) throws IOException {
+        long done = 0;
+        while (done < length) {
+            long n = channel.transferTo(position + done, length - done, target);
+            if (n <= 0) {
+                break;
+            }
+            done += n;
+        }
+        return done;
+    }
+
+    /**
+     * Opens the indexes of a sealed segment on first use, checking them against the data and rebuilding
+     * them by reading the batch headers when they are missing or do not match it.
+     */
+    private synchronized Segment loadIndexes() {
+        if (offsetIndex != null && timeIndex != null) {
+            return this;
+        }
+        Path indexPath = indexFile(INDEX_SUFFIX);
+        Path timePath = indexFile(TIME_INDEX_SUFFIX);
+        if (Files.exists(indexPath) && Files.exists(timePath)) {
+            OffsetIndex oi = new OffsetIndex(indexPath, baseOffset, config.segmentIndexBytes(), false);
+            TimeIndex ti = new TimeIndex(timePath, baseOffset, config.segmentIndexBytes(), false);
+            String problem = checkIndexes(oi, ti);
+            if (problem == null) {
+                timeIndex = ti;
+                offsetIndex = oi;
+                return this;
+            }
+            log.warn("{}: {}; rebuilding the indexes from the data", indexPath, problem);
+            oi.close();
+            ti.close();
+        }
+        rebuildIndexes(indexPath, timePath);
+        return this;
+    }
+
+    private String checkIndexes(OffsetIndex oi, TimeIndex ti) {
+        long expectedBytes;
+        try {
+            expectedBytes = Files.size(oi.file());
+        } catch (IOException e) {
+            throw new LogStorageException(oi.file(), "reading index size", e);
+        }
+        if (oi.sizeInBytes() != expectedBytes) {
+            return "offset index has " + expectedBytes + " bytes but only " + oi.entries() + " valid entries";
+        }
+        if (oi.entries() > 0) {
+            OffsetPosition last = oi.lastEntry();
+            if (last.position() >= size) {
+                return "last index entry " + last + " points past the data (" + size + " bytes)";
+            }
+            try {
+                BatchHeader h = BatchHeader.read(channel, file, last.position(), size);
+                if (h.baseOffset() != last.offset()) {
+                    return "last index entry " + last + " but the batch there has offset " + h.baseOffset();
+                }
+            } catch (LogCorruptionException e) {
+                return "last index entry " + last + " does not point at a batch";
+            }
+        }
+        if (ti.entries() > 0 && ti.lastEntry().offset() < baseOffset) {
+            return "time index entry before the segment's base offset";
+        }
+        return null;
+    }
+
+    private void rebuildIndexes(Path indexPath, Path timePath) {
+        try {
+            Files.deleteIfExists(indexPath);
+            Files.deleteIfExists(timePath);
+        } catch (IOException e) {
+            throw new LogStorageException(indexPath, "deleting index for rebuild", e);
+        }
+        OffsetIndex oi = new OffsetIndex(indexPath, baseOffset, config.segmentIndexBytes(), true);
+        TimeIndex ti = new TimeIndex(timePath, baseOffset, config.segmentIndexBytes(), true);
+        int position = 0;
+        long since = 0;
+        long maxTs = RecordBatch.NO_TIMESTAMP;
+        long maxTsOffset = baseOffset;
+        while (position < size) {
+            BatchHeader h = BatchHeader.read(channel, file, position, size);
+            if (h.maxTimestamp() > maxTs) {
+                maxTs = h.maxTimestamp();
+                maxTsOffset = h.baseOffset();
+            }
+            if (since > config.indexIntervalBytes() && !oi.isFull()) {
+                oi.append(h.baseOffset(), position);
+                ti.maybeAppend(maxTs, maxTsOffset);
+                since = 0;
+            }
+            since += h.sizeInBytes();
+            position = h.nextPosition();
+        }
+        if (maxTs != RecordBatch.NO_TIMESTAMP) {
+            ti.maybeAppend(maxTs, maxTsOffset);
+        }
+        oi.trimToValidSize();
+        ti.trimToValidSize();
+        oi.flush();
+        ti.flush();
+        timeIndex = ti;
+        offsetIndex = oi;
+    }
+
+    // ---------------------------------------------------------------- life cycle
+
+    /** Takes a reference for a reader; false when the segment has already been closed. */
+    public boolean retain() {
+        while (true) {
+            int n = refCnt.get();
+            if (n <= 0) {
+                return false;
+            }
+            if (refCnt.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** Drops a reference; the last one closes the files, and deletes them if the segment was deleted. */
+    public void release() {
+        int n = refCnt.decrementAndGet();
+        if (n == 0) {
+            closeResources();
+            if (deleteOnClose) {
+                deleteFiles();
+            }
+        } else if (n < 0) {
+            throw new IllegalStateException(file + ": released more often than retained");
+        }
+    }
+
+    int refCount() {
+        return refCnt.get();
+    }
+
+    /**
+     * Removes the segment from use: renames its files with {@value #DELETED_SUFFIX} (so a restart
+     * cleans them up rather than loading them) and deletes them once no reader holds it.
+     */
+    synchronized void markDeleted() {
+        Path deleted = file.resolveSibling(file.getFileName() + DELETED_SUFFIX);
+        try {
+            renameIndex(offsetIndex, INDEX_SUFFIX);
+            renameIndex(timeIndex, TIME_INDEX_SUFFIX);
+            Files.move(file, deleted);
+            file = deleted;
+        } catch (IOException e) {
+            throw new LogStorageException(file, "renaming for deletion", e);
+        }
+        deleteOnClose = true;
+        release();
+    }
+
+    private void renameIndex(MappedIndex index, String suffix) throws IOException {
+        Path current = indexFile(suffix);
+        Path target = current.resolveSibling(current.getFileName() + DELETED_SUFFIX);
+        if (index != null) {
+            index.renameTo(target);
+        } else if (Files.exists(current)) {
+            Files.move(current, target);
+        }
+    }
+
+    /** Drops the log's reference without deleting the files (close, or hand-over to a new instance). */
+    void close() {
+        release();
+    }
+
+    private void closeResources() {
+        if (prefill != null) {
+            prefill.cancel();
+            prefill = null;
+        }
+        if (mapping != null) {
+            MappedBuffers.unmap(mapping);
+            mapping = null;
+        }
+        OffsetIndex oi = offsetIndex;
+        TimeIndex ti = timeIndex;
+        if (oi != null) {
+            oi.close();
+        }
+        if (ti != null) {
+            ti.close();
+        }
+        closeQuietly(channel);
+    }
+
+    private void deleteFiles() {
+        try {
+            Files.deleteIfExists(file);
+            Files.deleteIfExists(indexFile(INDEX_SUFFIX));
+            Files.deleteIfExists(indexFile(TIME_INDEX_SUFFIX));
+        } catch (IOException e) {
+            log.warn("{}: deleting segment files failed: {}", file, e.toString());
+        }
+    }
+
+    /** The index file next to the data file, following its name (including a deleted suffix). */
+    private Path indexFile(String suffix) {
+        String name = file.getFileName().toString();
+        boolean deleted = name.endsWith(DELETED_SUFFIX);
+        return file.resolveSibling(fileName(baseOffset, suffix) + (deleted ? DELETED_SUFFIX : ""));
+    }
+
+    private static FileChannel openChannel(Path file, boolean create) {
+        try {
+            return create
+                    ? FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)
+                    : FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new LogStorageException(file, "opening segment", e);
+        }
+    }
+
+    /** Grows the file to {@code length} without writing its blocks (they read as zeros). */
+    private static void extend(FileChannel channel, Path file, long length) throws IOException {
+        if (channel.size() < length) {
+            channel.write(ByteBuffer.wrap(new byte[1]), length - 1);
+        }
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            log.warn("closing a segment file failed: {}", e.toString());
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Segment(" + file.getFileName() + ", base " + baseOffset + ", size " + size + ", next " + nextOffset
+                + (mapping != null ? ", active" : "") + ")";
+    }
+}

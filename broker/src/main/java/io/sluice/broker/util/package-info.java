@@ -1,0 +1,2 @@
+/** Small broker-wide utilities with no home of their own: the injected clock. */
+package io.sluice.broker.util;
