@@ -597,15 +597,17 @@ public final class Log implements AutoCloseable {
         }
     }
 
-    /** Closes without trimming or flushing, as a killed process would leave the files; for crash tests. */
+    /**
+     * Lets go of the files as a killed process would: nothing is trimmed or flushed, and background work
+     * still pending is not waited for. For crash tests, and for a failed start.
+     */
     void closeUncleanly() {
         lock.lock();
         try {
-            closed = true;
-            pendingSeals.exceptionally(e -> null).join();
-            if (nextFile != null) {
-                nextFile.exceptionally(e -> null).join();
+            if (closed) {
+                return;
             }
+            closed = true;
             for (Segment s : segments.values()) {
                 s.close();
             }
