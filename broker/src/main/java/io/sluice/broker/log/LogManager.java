@@ -283,6 +283,12 @@ public final class LogManager implements AutoCloseable {
         }
     }
 
+    /** Stops as a killed process would: no trim, no flush, no checkpoint, no marker. For crash tests. */
+    void abandonForTest() {
+        closed = true;
+        closeAfterFailedStart();
+    }
+
     private void closeAfterFailedStart() {
         closed = true;
         shutdownExecutors();
