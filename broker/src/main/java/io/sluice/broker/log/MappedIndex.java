@@ -3,6 +3,7 @@ package io.sluice.broker.log;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -15,6 +16,10 @@ import java.nio.file.Path;
  * when the segment is sealed. Entries strictly increase in their search keys, so after an unclean stop the
  * valid entries are the longest prefix that keeps increasing: the zeros of the preallocated tail, or a torn
  * entry, end it.
+ *
+ * <p>Entries are written through the file channel and read through a read-only mapping (the page cache
+ * makes the two coherent): a write to a file that cannot grow fails there with an {@link IOException}
+ * naming the file, where a store into a mapped hole would kill the thread with a SIGBUS instead.
  *
  * <p>Thread-safety: one writer (the partition's appender, under its log lock) appends and truncates;
  * readers search without a lock and see entries below the volatile {@link #entries()} count, which the
@@ -51,8 +56,7 @@ abstract class MappedIndex implements Closeable {
                 if (writable && raf.length() != capacity) {
                     raf.setLength(capacity);
                 }
-                this.mmap = raf.getChannel().map(writable ? FileChannel.MapMode.READ_WRITE : FileChannel.MapMode.READ_ONLY,
-                        0, capacity);
+                this.mmap = raf.getChannel().map(FileChannel.MapMode.READ_ONLY, 0, capacity);
                 this.maxEntries = (int) (capacity / entrySize);
                 this.entries = validPrefix((int) (floorToEntry(existing) / entrySize));
             } catch (IOException | RuntimeException e) {
@@ -115,6 +119,18 @@ abstract class MappedIndex implements Closeable {
         return mmap;
     }
 
+    /** Writes an entry's bytes at {@code slotPosition(entries())}; the caller then publishes it. */
+    protected final void writeSlot(ByteBuffer entry) {
+        int position = slotPosition(entries);
+        try {
+            while (entry.hasRemaining()) {
+                raf.getChannel().write(entry, position + entry.position());
+            }
+        } catch (IOException e) {
+            throw new LogStorageException(file, "writing index entry " + entries, e);
+        }
+    }
+
     protected final int slotPosition(int n) {
         return n * entrySize;
     }
@@ -130,8 +146,13 @@ abstract class MappedIndex implements Closeable {
             entries = n;
             // Zero the dropped entries so that recovery after a crash cannot bring them back. A reader that
             // raced with this sees a zero entry: position 0 is a batch boundary, so its scan stays correct.
-            for (int p = slotPosition(n), end = slotPosition(old); p < end; p++) {
-                mmap.put(p, (byte) 0);
+            ByteBuffer zeros = ByteBuffer.allocate(slotPosition(old) - slotPosition(n));
+            try {
+                while (zeros.hasRemaining()) {
+                    raf.getChannel().write(zeros, slotPosition(n) + zeros.position());
+                }
+            } catch (IOException e) {
+                throw new LogStorageException(file, "truncating index to " + n + " entries", e);
             }
         }
     }
@@ -179,7 +200,11 @@ abstract class MappedIndex implements Closeable {
     }
 
     void flush() {
-        mmap.force();
+        try {
+            raf.getChannel().force(true);
+        } catch (IOException e) {
+            throw new LogStorageException(file, "flushing index", e);
+        }
     }
 
     void renameTo(Path target) {

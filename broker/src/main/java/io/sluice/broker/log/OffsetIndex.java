@@ -1,5 +1,6 @@
 package io.sluice.broker.log;
 
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
 /**
@@ -53,9 +54,7 @@ public final class OffsetIndex extends MappedIndex {
             throw new IllegalStateException(file() + ": entry (" + offset + ", " + position
                     + ") does not follow " + lastEntry());
         }
-        int p = slotPosition(n);
-        buffer().putInt(p, (int) relative);
-        buffer().putInt(p + 4, position);
+        writeSlot(ByteBuffer.allocate(ENTRY_SIZE).putInt((int) relative).putInt(position).flip());
         publishAppend();
     }
 

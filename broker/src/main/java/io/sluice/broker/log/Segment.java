@@ -137,13 +137,14 @@ public final class Segment {
     }
 
     /**
-     * Starts allocating pages ahead of the writer. Call once the segment's size is settled.
+     * Starts the page allocation that every append waits for ({@link SegmentPrefill}), with a background
+     * filler running {@code segment.prefill.bytes} ahead of the writer. Call once the size is settled.
      *
      * @param allocatedBytes leading bytes already allocated by a {@link PreparedFile}
      */
     void startPrefill(Executor executor, int allocatedBytes) {
-        if (mapping != null && config.prefillBytes() > 0 && prefill == null) {
-            prefill = new SegmentPrefill(file, channel, capacity, Math.max(size, allocatedBytes), config.prefillBytes(), executor);
+        if (mapping != null && prefill == null) {
+            prefill = new SegmentPrefill(file, channel, capacity, size, allocatedBytes, config.prefillBytes(), executor);
             prefill.start(size);
         }
     }
@@ -205,16 +206,9 @@ public final class Segment {
                 boolean assignOffsets, int leaderEpoch) {
         int position = size;
         int length = src.remaining();
-        if (prefill != null) {
-            prefill.beforeWrite(position, length);
-        }
-        try {
-            mapping.put(position, src, src.position(), length);
-        } catch (InternalError e) {
-            // A fault while writing the mapping: the disk could not back a page (full, or I/O error).
-            throw new LogStorageException(file, "appending " + length + " bytes at position " + position,
-                    new IOException(e.getMessage(), e));
-        }
+        // Only stores into allocated pages: a full disk fails here, before a byte of the batch is written.
+        prefill.beforeWrite(position, length);
+        mapping.put(position, src, src.position(), length);
         if (assignOffsets) {
             RecordBatch.setBaseOffset(mapping, position, batchBaseOffset);
             RecordBatch.setPartitionLeaderEpoch(mapping, position, leaderEpoch);
@@ -400,7 +394,7 @@ public final class Segment {
      * Turns the active segment into a sealed one on roll: records the newest timestamp in the time index,
      * stops prefill, unmaps, and trims the data and index files to what they hold.
      */
-    void seal() {
+    synchronized void seal() {
         if (mapping == null) {
             return;
         }

@@ -12,18 +12,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Allocates an active segment's pages ahead of its writer, on a background thread.
+ * Makes sure every page of an active segment is allocated before its writer stores into it through the
+ * mapping, and does that work ahead of the writer on a background thread.
  *
- * <p>A first write into a page of a sparse file mapping takes a page fault that also allocates the file's
- * block: on this hardware that runs at 0.4–1.7 GB/s, while copying into pages that are already allocated
- * and cached runs at 11–17 GB/s. So a background thread writes zeros, through the file channel, into
- * the chunks just ahead of the writer, and the writer's copies land in resident, allocated pages.
+ * <p>Two reasons. Speed: a first store into a page of a sparse mapped file takes a fault that also
+ * allocates the file's block, 0.4–1.7 GB/s on these machines, while stores into allocated, cached pages
+ * run at 11–17 GB/s. Safety: a store into a hole that the file system cannot back (disk full) is a SIGBUS,
+ * which the JVM turns into an asynchronous {@link InternalError} at an arbitrary later point; allocating
+ * with {@link FileChannel#write} instead fails with an {@link IOException}, before any byte of the batch
+ * is written.
  *
- * <p>The file is cut into {@link #CHUNK_BYTES} chunks, each {@code UNTOUCHED → FILLING → READY}, or
- * {@code UNTOUCHED → READY} when the writer gets there first and claims it (it then takes the page faults
- * itself, which is correct, only slower). The writer never writes a chunk the filler is zeroing: it
- * waits for that chunk (at most one chunk write, well under a millisecond), so zeros can never overwrite
- * records. A prefill that fails (disk full) leaves its chunk to the writer and says so in the log.
+ * <p>The file is cut into {@link #CHUNK_BYTES} chunks, each {@code UNALLOCATED → ALLOCATING → ALLOCATED}.
+ * The background filler keeps {@code aheadBytes} allocated beyond the writer by writing zeros; when the
+ * writer gets to a chunk first it allocates it itself; when the filler is allocating a chunk the writer
+ * needs, the writer waits for it (one chunk write, well under a millisecond). Zeros are only ever written
+ * from {@code dataEnd} on, and never into a chunk the writer has started, so they cannot overwrite records.
  *
  * <p>Thread-safety: {@link #beforeWrite} is called by the segment's single writer; fills run on the
  * executor; chunk states are atomic.
@@ -32,9 +35,11 @@ final class SegmentPrefill {
     static final int CHUNK_BYTES = 1 << 20;
     private static final Logger log = LoggerFactory.getLogger(SegmentPrefill.class);
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(CHUNK_BYTES).asReadOnlyBuffer();
-    private static final int UNTOUCHED = 0;
-    private static final int FILLING = 1;
-    private static final int READY = 2;
+    private static final int UNALLOCATED = 0;
+    private static final int ALLOCATING = 1;
+    private static final int ALLOCATED = 2;
+    /** Taken by {@link #cancel()} so that no fill starts after it. */
+    private static final int CANCELLED = 3;
 
     private final Path file;
     private final FileChannel channel;
@@ -42,68 +47,95 @@ final class SegmentPrefill {
     private final AtomicIntegerArray states;
     private final int aheadChunks;
     private final int capacity;
+    /** Bytes below this hold records: zeros are written from here on only. */
+    private final int dataEnd;
     /** The highest chunk a fill has been requested for; written by the writer, and by {@link #cancel()}. */
     private volatile int requestedUpTo;
 
     /**
-     * @param readyBytes the first bytes of the file that already hold data or were allocated before
+     * @param dataEnd        bytes of records at the start of the file
+     * @param allocatedBytes leading bytes known to be allocated already (a {@link PreparedFile}'s prefix)
      */
-    SegmentPrefill(Path file, FileChannel channel, int capacity, int readyBytes, int aheadBytes, Executor executor) {
+    SegmentPrefill(Path file, FileChannel channel, int capacity, int dataEnd, int allocatedBytes, int aheadBytes,
+                   Executor executor) {
         this.file = file;
         this.channel = channel;
         this.executor = executor;
         this.capacity = capacity;
+        this.dataEnd = dataEnd;
         this.states = new AtomicIntegerArray((int) (((long) capacity + CHUNK_BYTES - 1) / CHUNK_BYTES));
         this.aheadChunks = (aheadBytes + CHUNK_BYTES - 1) / CHUNK_BYTES;
-        // A partly written chunk counts as ready: zeroing it would erase records.
-        int readyChunks = (int) (((long) readyBytes + CHUNK_BYTES - 1) / CHUNK_BYTES);
-        for (int c = 0; c < readyChunks; c++) {
-            states.set(c, READY);
+        // The chunk holding dataEnd may have holes after the records: it is allocated from dataEnd on.
+        int allocatedChunks = Math.max(dataEnd, allocatedBytes) / CHUNK_BYTES;
+        for (int c = 0; c < allocatedChunks; c++) {
+            states.set(c, ALLOCATED);
         }
-        requestedUpTo = readyChunks - 1;
+        requestedUpTo = allocatedChunks - 1;
     }
 
-    /** Starts filling the first chunks from {@code position} on, before any write arrives. */
+    /** Starts filling the chunks ahead of {@code position} before any write arrives. */
     void start(int position) {
         requestAhead(position / CHUNK_BYTES - 1);
     }
 
-    /** Called by the writer before it copies {@code length} bytes at {@code position} into the mapping. */
+    /**
+     * Called by the writer before it stores {@code length} bytes at {@code position} through the mapping;
+     * returns once those bytes are allocated.
+     *
+     * @throws LogStorageException when the file system cannot allocate them (the batch is not written)
+     */
     void beforeWrite(int position, int length) {
         int first = position / CHUNK_BYTES;
         int last = (position + length - 1) / CHUNK_BYTES;
         for (int c = first; c <= last; c++) {
-            if (states.get(c) == READY || states.compareAndSet(c, UNTOUCHED, READY)) {
-                continue;
-            }
-            while (states.get(c) != READY) {
-                LockSupport.parkNanos(10_000);
+            while (true) {
+                int state = states.get(c);
+                if (state == ALLOCATED) {
+                    break;
+                }
+                if (state == CANCELLED) {
+                    throw new IllegalStateException(file + ": write after the segment was sealed or cut");
+                }
+                if (state == ALLOCATING) {
+                    LockSupport.parkNanos(10_000);
+                    continue;
+                }
+                if (states.compareAndSet(c, UNALLOCATED, ALLOCATING)) {
+                    try {
+                        allocate(c);
+                        states.set(c, ALLOCATED);
+                    } catch (IOException e) {
+                        states.set(c, UNALLOCATED);
+                        throw new LogStorageException(file, "allocating bytes " + chunkStart(c) + " to " + chunkEnd(c), e);
+                    }
+                    break;
+                }
             }
         }
         requestAhead(last);
     }
 
     /**
-     * Stops prefilling before the file is trimmed or closed: claims every untouched chunk so no fill starts,
-     * then waits for fills under way, so that no late zero write extends a trimmed file.
+     * Stops prefilling before the file is trimmed, cut or closed: takes every unallocated chunk so that no
+     * fill starts, then waits for fills under way, so that no late write of zeros grows a trimmed file.
      */
     void cancel() {
         requestedUpTo = Integer.MAX_VALUE;
         for (int c = 0; c < states.length(); c++) {
-            states.compareAndSet(c, UNTOUCHED, READY);
+            states.compareAndSet(c, UNALLOCATED, CANCELLED);
         }
         for (int c = 0; c < states.length(); c++) {
-            while (states.get(c) == FILLING) {
+            while (states.get(c) == ALLOCATING) {
                 LockSupport.parkNanos(10_000);
             }
         }
     }
 
-    /** Counts chunks that are ready; for tests and metrics. */
-    int readyChunks() {
+    /** Counts allocated chunks; for tests and metrics. */
+    int allocatedChunks() {
         int n = 0;
         for (int c = 0; c < states.length(); c++) {
-            n += states.get(c) == READY ? 1 : 0;
+            n += states.get(c) == ALLOCATED ? 1 : 0;
         }
         return n;
     }
@@ -118,31 +150,46 @@ final class SegmentPrefill {
         try {
             executor.execute(() -> fill(from, target));
         } catch (RejectedExecutionException e) {
-            // Shutting down: the writer fills its own pages from here on.
-            requestedUpTo = Integer.MAX_VALUE;
+            // Shutting down: the writer allocates its own chunks from here on.
         }
     }
 
     private void fill(int fromChunk, int toChunk) {
         for (int c = fromChunk; c <= toChunk; c++) {
-            if (!states.compareAndSet(c, UNTOUCHED, FILLING)) {
+            if (!states.compareAndSet(c, UNALLOCATED, ALLOCATING)) {
                 continue;
             }
             try {
-                long start = (long) c * CHUNK_BYTES;
-                long end = Math.min(capacity, start + CHUNK_BYTES);
-                ByteBuffer zeros = ZEROS.duplicate();
-                zeros.limit((int) (end - start));
-                long p = start;
-                while (zeros.hasRemaining()) {
-                    p += channel.write(zeros, p);
-                }
+                allocate(c);
+                states.set(c, ALLOCATED);
             } catch (IOException e) {
-                log.warn("{}: prefilling bytes from {} failed ({}); the writer will allocate them itself",
-                        file, (long) c * CHUNK_BYTES, e.toString());
-            } finally {
-                states.set(c, READY);
+                states.set(c, UNALLOCATED);
+                log.warn("{}: allocating bytes {} to {} ahead of the writer failed ({}); the writer will retry and report it",
+                        file, chunkStart(c), chunkEnd(c), e.toString());
+                return;
             }
         }
+    }
+
+    private void allocate(int chunk) throws IOException {
+        long start = Math.max(chunkStart(chunk), dataEnd);
+        long end = chunkEnd(chunk);
+        if (start >= end) {
+            return;
+        }
+        ByteBuffer zeros = ZEROS.duplicate();
+        zeros.limit((int) (end - start));
+        long p = start;
+        while (zeros.hasRemaining()) {
+            p += channel.write(zeros, p);
+        }
+    }
+
+    private static long chunkStart(int chunk) {
+        return (long) chunk * CHUNK_BYTES;
+    }
+
+    private long chunkEnd(int chunk) {
+        return Math.min(capacity, chunkStart(chunk) + CHUNK_BYTES);
     }
 }

@@ -1,6 +1,7 @@
 package io.sluice.broker.log;
 
 import io.sluice.proto.record.RecordBatch;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
 /**
@@ -50,9 +51,7 @@ public final class TimeIndex extends MappedIndex {
             throw new IllegalStateException(file() + ": entry (" + timestamp + ", " + offset
                     + ") does not follow " + lastEntry());
         }
-        int p = slotPosition(n);
-        buffer().putLong(p, timestamp);
-        buffer().putInt(p + 8, (int) relative);
+        writeSlot(ByteBuffer.allocate(ENTRY_SIZE).putLong(timestamp).putInt((int) relative).flip());
         publishAppend();
     }
 

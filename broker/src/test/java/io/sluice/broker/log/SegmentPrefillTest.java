@@ -26,7 +26,7 @@ class SegmentPrefillTest {
                 StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.wrap(new byte[1]), capacity - 1);
             MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_WRITE, 0, capacity);
-            SegmentPrefill prefill = new SegmentPrefill(tmp, ch, capacity, 0, 4 * SegmentPrefill.CHUNK_BYTES, pool);
+            SegmentPrefill prefill = new SegmentPrefill(tmp, ch, capacity, 0, 0, 4 * SegmentPrefill.CHUNK_BYTES, pool);
             prefill.start(0);
             ByteBuffer chunk = ByteBuffer.allocate(16 * 1024 + 7); // odd size: writes straddle chunk edges
             int position = 0;
@@ -41,7 +41,7 @@ class SegmentPrefillTest {
                 n = (byte) (n == 127 ? 1 : n + 1);
             }
             prefill.cancel();
-            assertThat(prefill.readyChunks()).isEqualTo(64);
+            assertThat(prefill.allocatedChunks()).isEqualTo(64);
             ByteBuffer check = ByteBuffer.allocate(chunk.capacity());
             n = 1;
             for (int p = 0; p + chunk.capacity() <= capacity; p += chunk.capacity()) {
