@@ -209,6 +209,9 @@ public final class Log implements AutoCloseable {
 
     private void maybeRoll(int batchSize, long lastOffset, long now) {
         Segment current = active;
+        if (current.size() == 0) {
+            current.resetRollingBase(now); // an empty segment does not age
+        }
         boolean aged = current.size() > 0 && now - current.rollingBaseMs() >= config.segmentMs();
         if (aged || !current.canAppend(batchSize, lastOffset)) {
             rollLocked(now);

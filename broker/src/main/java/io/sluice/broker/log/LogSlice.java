@@ -66,6 +66,9 @@ public final class LogSlice implements AutoCloseable {
     /** Copies the slice into a new heap buffer; for tools and tests, not the fetch path. */
     public ByteBuffer readAll() throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(length);
+        if (segment == null) {
+            return buf;
+        }
         while (buf.hasRemaining()) {
             if (segment.channel().read(buf, position + buf.position()) < 0) {
                 throw new IOException(segment.file() + ": end of file at position " + (position + buf.position()));

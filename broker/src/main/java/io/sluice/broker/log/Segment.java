@@ -68,6 +68,7 @@ public final class Segment {
         this.channel = channel;
         this.size = size;
         this.nextOffset = baseOffset;
+        this.offsetOfMaxTimestamp = baseOffset;
     }
 
     public static String fileName(long baseOffset, String suffix) {
@@ -183,8 +184,13 @@ public final class Segment {
         return timeIndex().lastEntry().timestamp();
     }
 
+    /** When the segment's age for {@code segment.ms} counts from: its first append in this process. */
     long rollingBaseMs() {
         return rollingBaseMs;
+    }
+
+    void resetRollingBase(long nowMs) {
+        rollingBaseMs = nowMs;
     }
 
     // ---------------------------------------------------------------- writing (log lock held)
@@ -225,7 +231,9 @@ public final class Segment {
         }
         if (bytesSinceLastIndexEntry > config.indexIntervalBytes()) {
             offsetIndex.append(batchBaseOffset, position);
-            timeIndex.maybeAppend(maxTimestamp, offsetOfMaxTimestamp);
+            if (maxTimestamp != RecordBatch.NO_TIMESTAMP) {
+                timeIndex.maybeAppend(maxTimestamp, offsetOfMaxTimestamp);
+            }
             bytesSinceLastIndexEntry = 0;
         }
         bytesSinceLastIndexEntry += length;
@@ -331,7 +339,7 @@ public final class Segment {
      */
     private void rescanTail() {
         OffsetPosition last = offsetIndex.lastEntry();
-        if (last.position() > size) {
+        if (offsetIndex.entries() > 0 && last.position() >= size) {
             throw new LogCorruptionException(offsetIndex.file(), last.position(), "index points past the end of the data ("
                     + size + " bytes)");
         }
@@ -541,15 +549,22 @@ public final class Segment {
         return this;
     }
 
+    /**
+     * A sanity check, as Kafka's: both files hold exactly their valid entries (a sealed index is trimmed),
+     * and the last offset-index entry points at a batch with that offset. Entries in the middle are not
+     * read back one by one; a wrong one there surfaces as a typed error on the read that uses it.
+     */
     private String checkIndexes(OffsetIndex oi, TimeIndex ti) {
-        long expectedBytes;
-        try {
-            expectedBytes = Files.size(oi.file());
-        } catch (IOException e) {
-            throw new LogStorageException(oi.file(), "reading index size", e);
-        }
-        if (oi.sizeInBytes() != expectedBytes) {
-            return "offset index has " + expectedBytes + " bytes but only " + oi.entries() + " valid entries";
+        for (MappedIndex index : new MappedIndex[] {oi, ti}) {
+            long bytes;
+            try {
+                bytes = Files.size(index.file());
+            } catch (IOException e) {
+                throw new LogStorageException(index.file(), "reading index size", e);
+            }
+            if (index.sizeInBytes() != bytes) {
+                return index.file().getFileName() + " has " + bytes + " bytes but " + index.entries() + " valid entries";
+            }
         }
         if (oi.entries() > 0) {
             OffsetPosition last = oi.lastEntry();
@@ -564,9 +579,6 @@ public final class Segment {
             } catch (LogCorruptionException e) {
                 return "last index entry " + last + " does not point at a batch";
             }
-        }
-        if (ti.entries() > 0 && ti.lastEntry().offset() < baseOffset) {
-            return "time index entry before the segment's base offset";
         }
         return null;
     }
@@ -592,7 +604,9 @@ public final class Segment {
             }
             if (since > config.indexIntervalBytes() && !oi.isFull()) {
                 oi.append(h.baseOffset(), position);
-                ti.maybeAppend(maxTs, maxTsOffset);
+                if (maxTs != RecordBatch.NO_TIMESTAMP) {
+                    ti.maybeAppend(maxTs, maxTsOffset);
+                }
                 since = 0;
             }
             since += h.sizeInBytes();

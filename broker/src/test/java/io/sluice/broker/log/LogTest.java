@@ -229,6 +229,22 @@ class LogTest {
         assertThat(log.offsetForTimestamp(1991)).isNull();
     }
 
+    @Test
+    void batchesWithoutTimestampsIndexAcrossRollsAndRestarts() throws IOException {
+        config = config.withIndexIntervalBytes(0);
+        Log log = openNew();
+        for (int i = 0; i < 150; i++) {
+            log.appendAsLeader(batch(i, 1, 600, RecordBatch.NO_TIMESTAMP), 7);
+        }
+        assertThat(log.segmentCount()).isGreaterThan(1);
+        log.close();
+        open.remove(log);
+        Log reopened = open(true, Long.MAX_VALUE);
+        assertThat(reopened.logEndOffset()).isEqualTo(150);
+        assertThat(readAllIds(reopened, 0)).isEqualTo(range(0, 150));
+        assertThat(reopened.offsetForTimestamp(0)).isNull();
+    }
+
     // ------------------------------------------------------------------ restart and recovery
 
     @Test
