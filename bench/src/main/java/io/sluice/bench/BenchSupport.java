@@ -17,7 +17,7 @@ import java.util.stream.Stream;
 /**
  * Shared fixtures of the log benchmarks: the 16 KiB producer batch, scratch directories under
  * {@code /tmp/sluice-bench-*}, and the file preparation the raw baselines copy from the log
- * ({@code Segment.extend}, {@code SegmentPrefill.fill}).
+ * ({@code Segment.extend}, {@code PageAllocator.allocate}).
  */
 final class BenchSupport {
     /** Size of every batch the benchmarks append: exactly 16 KiB, so that offsets and positions stay proportional. */
@@ -25,7 +25,7 @@ final class BenchSupport {
     /** Records per batch: 16 records of ~1 KiB values, the producer's default batch.size with 1 KiB records. */
     static final int RECORDS_PER_BATCH = 16;
     static final TopicPartition TP = new TopicPartition("bench", 0);
-    /** Zero-fill chunk, as {@code SegmentPrefill.CHUNK_BYTES}. */
+    /** Zero-fill chunk, as {@code PageAllocator.SEGMENT_CHUNK_BYTES}. */
     static final int FILL_CHUNK_BYTES = 1 << 20;
 
     private static final long TIMESTAMP = 1_700_000_000_000L;
@@ -102,7 +102,7 @@ final class BenchSupport {
 
     /**
      * Allocates {@code [0, length)} by writing zeros through the channel in 1 MiB chunks from a direct buffer,
-     * exactly as {@code SegmentPrefill.fill} does (no fsync: the pages stay dirty in the page cache).
+     * exactly as {@code PageAllocator.allocate} does (no fsync: the pages stay dirty in the page cache).
      */
     static void zeroFill(FileChannel channel, long length) throws IOException {
         ByteBuffer zeros = ByteBuffer.allocateDirect(FILL_CHUNK_BYTES);

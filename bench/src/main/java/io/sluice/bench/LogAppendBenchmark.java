@@ -46,7 +46,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *     heap {@code ByteBuffer} with the same call ({@code MappedByteBuffer.put(int, ByteBuffer, int, int)}),
  *     back to back, into a fresh 1 GiB file prepared like the log's segment: grown sparse by writing its last
  *     byte ({@code Segment.extend}), every page allocated by writing zeros through the {@code FileChannel} in
- *     1 MiB chunks without fsync ({@code SegmentPrefill}), then mapped {@code READ_WRITE}. Both therefore pay
+ *     1 MiB chunks without fsync ({@code PageAllocator}), then mapped {@code READ_WRITE}. Both therefore pay
  *     the same first-touch minor fault per page of a new mapping over resident, allocated, dirty pages; the
  *     difference is the log's own work.
  * <li>{@link #rawMmapCopySparse}: the same copies into a fresh sparse file (what an append costs when no page

@@ -47,6 +47,9 @@ public final class Log implements AutoCloseable {
     // Guarded by lock.
     private CompletableFuture<Void> pendingSeals = CompletableFuture.completedFuture(null);
     private CompletableFuture<PreparedFile> nextFile;
+    /** A preparation a roll did not wait for, being discarded; no new one starts before it is gone. */
+    private CompletableFuture<Void> discarding = CompletableFuture.completedFuture(null);
+    private long preparations;
     private long unflushedRecords;
     private long firstUnflushedMs = -1;
     private boolean closed;
@@ -220,9 +223,10 @@ public final class Log implements AutoCloseable {
 
     /** Starts preparing the next data file once the active segment is half full. */
     private void maybePrepareNext() {
-        if (nextFile == null && active.size() >= config.segmentBytes() / 2) {
+        if (nextFile == null && discarding.isDone() && active.size() >= config.segmentBytes() / 2) {
             LogConfig cfg = config;
-            nextFile = CompletableFuture.supplyAsync(() -> PreparedFile.create(dir, cfg), background);
+            long n = ++preparations;
+            nextFile = CompletableFuture.supplyAsync(() -> PreparedFile.create(dir, n, cfg), background);
         }
     }
 
@@ -246,6 +250,11 @@ public final class Log implements AutoCloseable {
         Segment next = LogLoader.newActiveSegment(dir, base, config, now, takePreparedFile(), background);
         segments.put(base, next);
         active = next;
+        // Until its seal has trimmed and flushed it, the old segment must be recovered after a crash: a
+        // segment below the recovery point is loaded as it is, preallocated zeros and all.
+        synchronized (this) {
+            recoveryPoint = Math.min(recoveryPoint, old.baseOffset());
+        }
         old.retain();
         pendingSeals = pendingSeals.thenRunAsync(() -> sealAndFlush(old, base), background);
     }
@@ -265,7 +274,7 @@ public final class Log implements AutoCloseable {
             p.discard();
             return null;
         }
-        f.thenAccept(PreparedFile::discard);
+        discarding = f.thenAccept(PreparedFile::discard).exceptionally(e -> null);
         return null;
     }
 

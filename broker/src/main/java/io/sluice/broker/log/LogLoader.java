@@ -88,6 +88,13 @@ final class LogLoader {
             }
             Segment active = segments.lastEntry().getValue();
             active.startPrefill(background, 0);
+            Segment previous = null;
+            for (Segment s : segments.values()) {
+                if (previous != null) {
+                    previous.setNextOffsetOfSealed(s.baseOffset());
+                }
+                previous = s;
+            }
             return new Log(tp, dir, config, clock, background, segments, cleanShutdown ? Long.MAX_VALUE : recoveryPoint);
         } catch (RuntimeException e) {
             for (Segment s : segments.values()) {
@@ -142,6 +149,10 @@ final class LogLoader {
         Segment segment = Segment.openActive(file, base, config, now, Segment.OpenMode.RECOVER);
         try {
             OffsetPosition start = fromOffset > base ? segment.offsetIndex().lookup(fromOffset) : new OffsetPosition(base, 0);
+            if (start.position() > 0 && !segment.hasValidBatchAt(start.position(), start.offset())) {
+                // The index entry is itself damaged: it cannot say where checking may start.
+                start = new OffsetPosition(base, 0);
+            }
             long t0 = clock.nanoseconds();
             segment.recover(start.position(), start.offset());
             log.info("{}: recovered {} from position {}: {} bytes, offsets up to {}, in {} ms", tp, file.getFileName(),

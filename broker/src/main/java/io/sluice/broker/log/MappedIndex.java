@@ -17,9 +17,9 @@ import java.nio.file.Path;
  * valid entries are the longest prefix that keeps increasing: the zeros of the preallocated tail, or a torn
  * entry, end it.
  *
- * <p>Entries are written through the file channel and read through a read-only mapping (the page cache
- * makes the two coherent): a write to a file that cannot grow fails there with an {@link IOException}
- * naming the file, where a store into a mapped hole would kill the thread with a SIGBUS instead.
+ * <p>Entries are stored through the mapping, but only into pages a {@link PageAllocator} has allocated
+ * with a write first: a full disk then fails as an {@link IOException} naming the file, where a store
+ * into a mapped hole would raise a SIGBUS instead.
  *
  * <p>Thread-safety: one writer (the partition's appender, under its log lock) appends and truncates;
  * readers search without a lock and see entries below the volatile {@link #entries()} count, which the
@@ -39,6 +39,7 @@ abstract class MappedIndex implements Closeable {
     private final RandomAccessFile raf;
     private final MappedByteBuffer mmap;
     private final int maxEntries;
+    private final PageAllocator allocator;
     private volatile int entries;
 
     /**
@@ -56,9 +57,21 @@ abstract class MappedIndex implements Closeable {
                 if (writable && raf.length() != capacity) {
                     raf.setLength(capacity);
                 }
-                this.mmap = raf.getChannel().map(FileChannel.MapMode.READ_ONLY, 0, capacity);
+                this.mmap = raf.getChannel().map(writable ? FileChannel.MapMode.READ_WRITE : FileChannel.MapMode.READ_ONLY,
+                        0, capacity);
                 this.maxEntries = (int) (capacity / entrySize);
                 this.entries = validPrefix((int) (floorToEntry(existing) / entrySize));
+                if (writable) {
+                    int validBytes = entries * entrySize;
+                    int written = (int) Math.min(existing, capacity);
+                    // Whatever follows the valid entries (a torn entry, entries past a crash's cut) would read as
+                    // entries again once the file is trimmed and regrown: zero it now.
+                    zero(validBytes, written);
+                    this.allocator = new PageAllocator(file, raf.getChannel(), PageAllocator.INDEX_CHUNK_BYTES,
+                            (int) capacity, validBytes, written, 0, Runnable::run);
+                } else {
+                    this.allocator = null;
+                }
             } catch (IOException | RuntimeException e) {
                 raf.close();
                 throw e;
@@ -119,23 +132,21 @@ abstract class MappedIndex implements Closeable {
         return mmap;
     }
 
-    /** Writes an entry's bytes at {@code slotPosition(entries())}; the caller then publishes it. */
-    protected final void writeSlot(ByteBuffer entry) {
-        int position = slotPosition(entries);
-        try {
-            while (entry.hasRemaining()) {
-                raf.getChannel().write(entry, position + entry.position());
-            }
-        } catch (IOException e) {
-            throw new LogStorageException(file, "writing index entry " + entries, e);
-        }
-    }
-
     protected final int slotPosition(int n) {
         return n * entrySize;
     }
 
-    /** Publishes one more entry, whose bytes the subclass has just written at {@link #slotPosition}. */
+    /**
+     * The byte position of the next entry, once its pages are allocated; the caller stores the entry there
+     * and then {@link #publishAppend() publishes} it.
+     */
+    protected final int nextSlotForWrite() {
+        int position = slotPosition(entries);
+        allocator.beforeWrite(position, entrySize);
+        return position;
+    }
+
+    /** Publishes one more entry, whose bytes the subclass has just stored at {@link #nextSlotForWrite()}. */
     protected final void publishAppend() {
         entries = entries + 1;
     }
@@ -146,14 +157,19 @@ abstract class MappedIndex implements Closeable {
             entries = n;
             // Zero the dropped entries so that recovery after a crash cannot bring them back. A reader that
             // raced with this sees a zero entry: position 0 is a batch boundary, so its scan stays correct.
-            ByteBuffer zeros = ByteBuffer.allocate(slotPosition(old) - slotPosition(n));
-            try {
-                while (zeros.hasRemaining()) {
-                    raf.getChannel().write(zeros, slotPosition(n) + zeros.position());
-                }
-            } catch (IOException e) {
-                throw new LogStorageException(file, "truncating index to " + n + " entries", e);
+            for (int p = slotPosition(n), end = slotPosition(old); p < end; p++) {
+                mmap.put(p, (byte) 0);
             }
+        }
+    }
+
+    private void zero(long from, long to) throws IOException {
+        if (from >= to) {
+            return;
+        }
+        ByteBuffer zeros = ByteBuffer.allocate((int) (to - from));
+        while (zeros.hasRemaining()) {
+            raf.getChannel().write(zeros, from + zeros.position());
         }
     }
 
@@ -201,6 +217,9 @@ abstract class MappedIndex implements Closeable {
 
     void flush() {
         try {
+            if (allocator != null) {
+                mmap.force();
+            }
             raf.getChannel().force(true);
         } catch (IOException e) {
             throw new LogStorageException(file, "flushing index", e);

@@ -1,6 +1,5 @@
 package io.sluice.broker.log;
 
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
 /**
@@ -54,7 +53,9 @@ public final class OffsetIndex extends MappedIndex {
             throw new IllegalStateException(file() + ": entry (" + offset + ", " + position
                     + ") does not follow " + lastEntry());
         }
-        writeSlot(ByteBuffer.allocate(ENTRY_SIZE).putInt((int) relative).putInt(position).flip());
+        int p = nextSlotForWrite();
+        buffer().putInt(p, (int) relative);
+        buffer().putInt(p + 4, position);
         publishAppend();
     }
 

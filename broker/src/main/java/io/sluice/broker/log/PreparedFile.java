@@ -2,7 +2,6 @@ package io.sluice.broker.log;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,14 +10,14 @@ import java.nio.file.StandardOpenOption;
 /**
  * The data file of the next segment, made ready on a background thread before the active segment fills
  * up: created, grown to {@code segment.bytes} and its first pages allocated, so that a roll only renames
- * it. Its name, {@value #SUFFIX}, is never loaded as a segment; a leftover one is deleted on start.
+ * it. Its name, {@code next-<n>.prepared}, is unique per preparation (a late, discarded one never touches
+ * its successor's file) and is never loaded as a segment; a leftover one is deleted on start.
  *
  * <p>Thread-safety: made on a background thread and handed to the log writer through a future; from
  * then on owned by the writer.
  */
 final class PreparedFile {
     static final String SUFFIX = ".prepared";
-    static final String NAME = "next" + SUFFIX;
 
     private final Path file;
     private final int capacity;
@@ -28,14 +27,17 @@ final class PreparedFile {
         this.capacity = capacity;
     }
 
-    /** Creates {@code dir/next.prepared} of {@code segment.bytes}, with its first {@code segment.prefill.bytes} allocated. */
-    static PreparedFile create(Path dir, LogConfig config) {
-        Path file = dir.resolve(NAME);
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+    static String name(long n) {
+        return "next-" + n + SUFFIX;
+    }
+
+    /** Creates {@code dir/next-<n>.prepared} of {@code segment.bytes}, its first {@code segment.prefill.bytes} allocated. */
+    static PreparedFile create(Path dir, long n, LogConfig config) {
+        Path file = dir.resolve(name(n));
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             int capacity = config.segmentBytes();
             int allocate = Math.min(capacity, config.prefillBytes());
-            ByteBuffer zeros = ByteBuffer.allocateDirect(Math.min(SegmentPrefill.CHUNK_BYTES, Math.max(1, allocate)));
+            ByteBuffer zeros = ByteBuffer.allocateDirect(Math.min(PageAllocator.SEGMENT_CHUNK_BYTES, Math.max(1, allocate)));
             long position = 0;
             while (position < allocate) {
                 zeros.clear();
@@ -44,12 +46,6 @@ final class PreparedFile {
             }
             if (channel.size() < capacity) {
                 channel.write(ByteBuffer.wrap(new byte[1]), capacity - 1);
-            }
-            // Fault the allocated pages into a mapping now; the mapping is dropped, the cached pages stay.
-            if (allocate > 0) {
-                MappedByteBuffer map = channel.map(FileChannel.MapMode.READ_WRITE, 0, allocate);
-                map.load();
-                MappedBuffers.unmap(map);
             }
             return new PreparedFile(file, capacity);
         } catch (IOException e) {

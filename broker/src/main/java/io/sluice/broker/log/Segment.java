@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The data file is a sequence of record batches (ARCHITECTURE.md §2) with contiguous offsets. While
  * the segment is <em>active</em> its file is preallocated to {@code segment.bytes}, mapped, and appended
- * to through the mapping ({@link SegmentPrefill} allocates pages ahead of the writer); the bytes past
+ * to through the mapping ({@link PageAllocator} allocates pages ahead of the writer); the bytes past
  * {@link #size()} are zeros. {@link #seal()} trims the file to its data and drops the mapping. Reads
  * always go through the {@link FileChannel}, so they can be handed to {@code transferTo}.
  *
@@ -54,7 +54,7 @@ public final class Segment {
 
     // Writer state, guarded by the owning log's lock.
     private MappedByteBuffer mapping;
-    private SegmentPrefill prefill;
+    private PageAllocator prefill;
     private int capacity;
     private int bytesSinceLastIndexEntry;
     private long maxTimestamp = RecordBatch.NO_TIMESTAMP;
@@ -138,14 +138,15 @@ public final class Segment {
     }
 
     /**
-     * Starts the page allocation that every append waits for ({@link SegmentPrefill}), with a background
+     * Starts the page allocation that every append waits for ({@link PageAllocator}), with a background
      * filler running {@code segment.prefill.bytes} ahead of the writer. Call once the size is settled.
      *
      * @param allocatedBytes leading bytes already allocated by a {@link PreparedFile}
      */
     void startPrefill(Executor executor, int allocatedBytes) {
         if (mapping != null && prefill == null) {
-            prefill = new SegmentPrefill(file, channel, capacity, size, allocatedBytes, config.prefillBytes(), executor);
+            prefill = new PageAllocator(file, channel, PageAllocator.SEGMENT_CHUNK_BYTES, capacity, size, allocatedBytes,
+                    config.prefillBytes(), executor);
             prefill.start(size);
         }
     }
@@ -157,6 +158,13 @@ public final class Segment {
     /** Bytes of whole batches in the data file. */
     public int size() {
         return size;
+    }
+
+    /** Sets the end of a sealed segment loaded from disk: the next segment's base offset. */
+    void setNextOffsetOfSealed(long offset) {
+        if (mapping == null) {
+            nextOffset = offset;
+        }
     }
 
     /** The offset after the last batch; the base offset when empty. */
@@ -229,7 +237,8 @@ public final class Segment {
             maxTimestamp = batchMaxTimestamp;
             offsetOfMaxTimestamp = batchBaseOffset;
         }
-        if (bytesSinceLastIndexEntry > config.indexIntervalBytes()) {
+        // A full index during recovery (entries placed differently than when written) only means sparser entries.
+        if (bytesSinceLastIndexEntry > config.indexIntervalBytes() && !offsetIndex.isFull()) {
             offsetIndex.append(batchBaseOffset, position);
             if (maxTimestamp != RecordBatch.NO_TIMESTAMP) {
                 timeIndex.maybeAppend(maxTimestamp, offsetOfMaxTimestamp);
@@ -280,6 +289,11 @@ public final class Segment {
                     file, position, expected, position, stop);
         }
         return written;
+    }
+
+    /** Whether a valid batch with base offset {@code offset} starts at {@code position} (active segments). */
+    boolean hasValidBatchAt(int position, long offset) {
+        return checkBatchAt(position, offset) == null;
     }
 
     /** Null when a valid batch with base offset {@code expected} starts at {@code position}, else why not. */

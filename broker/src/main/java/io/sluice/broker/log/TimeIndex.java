@@ -1,7 +1,6 @@
 package io.sluice.broker.log;
 
 import io.sluice.proto.record.RecordBatch;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
 /**
@@ -40,10 +39,14 @@ public final class TimeIndex extends MappedIndex {
         return new TimestampOffset(timestamp(n), baseOffset + relativeOffset(n));
     }
 
-    /** Appends an entry if {@code timestamp} is larger than the last one and the index has room. */
+    /**
+     * Records a new largest timestamp. A full index replaces its last entry instead, so the segment's
+     * newest timestamp (which retention and time lookups rely on) is never lost; lookups stay correct,
+     * only coarser at the end.
+     */
     void maybeAppend(long timestamp, long offset) {
         int n = entries();
-        if (isFull() || (n > 0 && timestamp <= timestamp(n - 1))) {
+        if (n > 0 && timestamp <= timestamp(n - 1)) {
             return;
         }
         long relative = offset - baseOffset;
@@ -51,7 +54,17 @@ public final class TimeIndex extends MappedIndex {
             throw new IllegalStateException(file() + ": entry (" + timestamp + ", " + offset
                     + ") does not follow " + lastEntry());
         }
-        writeSlot(ByteBuffer.allocate(ENTRY_SIZE).putLong(timestamp).putInt((int) relative).flip());
+        if (isFull()) {
+            // Timestamp first: a reader that sees the new timestamp with the old offset starts its scan earlier,
+            // which is only slower, never wrong.
+            int p = slotPosition(n - 1);
+            buffer().putLong(p, timestamp);
+            buffer().putInt(p + 8, (int) relative);
+            return;
+        }
+        int p = nextSlotForWrite();
+        buffer().putLong(p, timestamp);
+        buffer().putInt(p + 8, (int) relative);
         publishAppend();
     }
 

@@ -57,69 +57,21 @@ import net.jqwik.api.Tuple;
  * tasks in an order it picks (deterministic interleavings that shrink well; a kill drops what is queued). A failure's
  * message carries the trace of the concrete calls made, in order; a shrunk counterexample is the list of actions.
  *
- * <p>Bugs this property found are pinned, one plain JUnit test each, in {@link LogModelRegressionTest}; the
- * {@code BUGn_...} flags below keep the property exploring past them until they are fixed.
+ * <p>Bugs this property found are pinned, one plain JUnit test each, in {@link LogModelRegressionTest}.
  */
 class LogModelProperties {
     private static final long START_MS = 1_700_000_000_000L;
     private static final TopicPartition TP = new TopicPartition("model", 0);
-
-    /*
-     * Known bugs, reported and pinned in LogModelRegressionTest. While one is open, the property works around it (as
-     * each flag says) so that it can explore past it, and its regression test is skipped so that the build stays
-     * green. Once a fix is in, set the flag to false: the property checks that path again and the regression test
-     * runs. -Dsluice.logmodel.knownBugs=check treats every bug as fixed (the unfixed ones then fail), e.g.
-     *   mvn -B test -pl proto,broker -am -Dtest='LogModel*' -Dsurefire.failIfNoSpecifiedTests=false \
-     *       -Dsluice.test.argLine=-Dsluice.logmodel.knownBugs=check
-     */
-    private static final boolean CHECK_KNOWN_BUGS = "check".equals(System.getProperty("sluice.logmodel.knownBugs"));
-
-    /** Bug 1: Segment.openSealed never sets nextOffset, so a sealed segment loaded from disk reports its base. */
-    static final boolean BUG1_SEALED_NEXT_OFFSET = !CHECK_KNOWN_BUGS;
-    /**
-     * Bug 2: after a flush at offset X and a roll at X, the recovery point X is above a segment whose seal (trim) has
-     * not run; a crash then loads that segment with openSealed, preallocated zeros and all. While open, a crash caps
-     * the recovery point at the oldest unsealed segment, which is what the fix should make the log do itself.
-     */
-    static final boolean BUG2_RECOVERY_POINT_ABOVE_UNSEALED_SEGMENT = !CHECK_KNOWN_BUGS;
-    /**
-     * Bug 3: every next-file preparation uses the same path, and one still running at a roll deletes that path when
-     * it completes, so the next roll fails to rename a deleted file and the append throws — after storing the
-     * request's earlier batches. While open, such an append resyncs the model with what the log stored.
-     */
-    static final boolean BUG3_PREPARED_FILE_RACE = !CHECK_KNOWN_BUGS;
-    /**
-     * Bug 4: recovery starts at the offset-index entry at or below the recovery point without checking that a batch
-     * with that offset starts there; a stale or torn entry (here: the last entry cut short, then the file re-extended
-     * by a writable open) makes it cut the segment at that position, discarding valid batches. While open, the
-     * "offset index cut mid-entry" damage is not applied.
-     */
-    static final boolean BUG4_RECOVERY_TRUSTS_INDEX_ENTRY = !CHECK_KNOWN_BUGS;
-    /**
-     * Bug 5: a recovery that re-indexes a segment can fill its time index before the last batch, losing the segment's
-     * newest timestamp (maxTimestamp() too small: offsetForTimestamp skips the segment, retention.ms deletes it
-     * early). While open, lookups and retention.ms are compared only when no segment shows exactly that.
-     */
-    static final boolean BUG5_RECOVERY_LOSES_NEWEST_TIMESTAMP = !CHECK_KNOWN_BUGS;
-    /**
-     * Bug 6: the same re-indexing can overflow the offset index ("index is full") and the log cannot be opened.
-     * While open, a try that hits it ends there (counted in the statistics).
-     */
-    static final boolean BUG6_RECOVERY_OVERFLOWS_OFFSET_INDEX = !CHECK_KNOWN_BUGS;
 
     /** Tries: jqwik.tries.default, 500 in src/test/resources/junit-platform.properties; raise it for a deep run. */
     @Property(edgeCases = EdgeCasesMode.NONE)
     void logAgreesWithModel(@ForAll("tryConfigs") TryConfig config, @ForAll("actionLists") List<Action> actions)
             throws Exception {
         try (Run run = new Run(config)) {
-            try {
-                for (int i = 0; i < actions.size(); i++) {
-                    run.step(i, actions.get(i));
-                }
-                run.finish();
-            } catch (KnownBugBlocksTry blocked) {
-                run.count(blocked.getMessage());
+            for (int i = 0; i < actions.size(); i++) {
+                run.step(i, actions.get(i));
             }
+            run.finish();
             run.collectStatistics(actions.size());
         }
     }
@@ -566,14 +518,9 @@ class LogModelProperties {
                     throw new IllegalArgumentException("unknown action " + action);
                 }
                 checkShape();
-            } catch (LogModelFailure | KnownBugBlocksTry e) {
+            } catch (LogModelFailure e) {
                 throw e;
             } catch (Throwable t) {
-                if (BUG6_RECOVERY_OVERFLOWS_OFFSET_INDEX && t instanceof IllegalStateException
-                        && String.valueOf(t.getMessage()).contains("index is full") && action instanceof Crash) {
-                    trace.add("   (bug 6) " + t.getMessage());
-                    throw new KnownBugBlocksTry("bug 6");
-                }
                 throw new LogModelFailure("action #" + index + " " + action + " threw " + t + traceText(), t);
             }
             if (trace.size() > mark + 40) {
@@ -708,18 +655,6 @@ class LogModelProperties {
             LogAppendInfo info;
             try {
                 info = leader ? log.appendAsLeader(request, epoch) : log.appendAsFollower(request);
-            } catch (LogStorageException e) {
-                if (!isBug3(e)) {
-                    throw e;
-                }
-                // Bug 3: the batches before the failed roll are stored, the rest not.
-                List<LogModel.Batch> stored = built.stream().map(Built::batch)
-                        .filter(b -> b.nextOffset() <= log.logEndOffset()).toList();
-                model.append(stored);
-                trace.add("   " + what + " -> " + stored.size() + " of " + built.size() + " batches were stored");
-                String complaint = model.adoptRolls(observedBases(), oldEnd);
-                check(complaint == null, () -> complaint);
-                return;
             } catch (RecordBatchTooLargeException e) {
                 trace.add("   " + what + " -> RecordBatchTooLargeException");
                 count("too large");
@@ -961,26 +896,8 @@ class LogModelProperties {
 
         // ------------------------------------------------------------ roll, truncation, retention
 
-        /** Whether {@code e} is bug 3 (a roll renaming a prepared file that a late preparation deleted), while open. */
-        private boolean isBug3(LogStorageException e) {
-            boolean bug3 = BUG3_PREPARED_FILE_RACE && String.valueOf(e.getMessage()).contains(PreparedFile.NAME)
-                    && e.getCause() instanceof java.nio.file.NoSuchFileException;
-            if (bug3) {
-                count("bug 3");
-                trace.add("   (bug 3) " + e.getMessage());
-            }
-            return bug3;
-        }
-
         private void roll() {
-            try {
-                log.roll();
-            } catch (LogStorageException e) {
-                if (!isBug3(e)) {
-                    throw e;
-                }
-                return; // the roll did not happen
-            }
+            log.roll();
             model.roll();
             trace.add("   roll() -> segments " + segmentSummary());
         }
@@ -1017,22 +934,12 @@ class LogModelProperties {
                 default -> model.sizeInBytes() / 2;
             };
             long ms = r.msMode() == 0 ? -1 : r.ms();
-            if (ms >= 0 && bug5Present()) {
-                ms = -1; // bug 5: a segment's newest timestamp is wrong, retention.ms would differ from the model
-            }
+            checkSegmentTimestamps();
             config = config.withRetention(bytes, ms);
             log.updateConfig(config);
             long now = clock.milliseconds();
             List<Long> before = model.segmentBases();
-            int deleted;
-            try {
-                deleted = log.deleteRetainedSegments(now);
-            } catch (LogStorageException e) {
-                if (!isBug3(e)) {
-                    throw e;
-                }
-                return; // the roll of the expired active segment failed before anything was deleted
-            }
+            int deleted = log.deleteRetainedSegments(now);
             int expected = model.applyRetention(now, bytes, ms);
             trace.add("   deleteRetainedSegments(" + now + ") with retention.bytes " + bytes + ", retention.ms " + ms
                     + " -> " + deleted + "; " + log + ", segments " + segmentSummary() + " (were " + before + ")");
@@ -1065,39 +972,20 @@ class LogModelProperties {
             checkOffsetForTimestamp(ts);
         }
 
-        /**
-         * Segments whose newest timestamp the log gets wrong. With bug 5 open, a segment whose time index is full and
-         * whose maxTimestamp() is too small is that bug (returned as true); anything else fails here.
-         */
-        private boolean bug5Present() {
-            boolean bug5 = false;
+        /** Every segment's newest timestamp (retention.ms and time lookups depend on it) matches its records'. */
+        private void checkSegmentTimestamps() {
             for (Segment s : log.segments()) {
                 long want = model.segmentMaxTimestamp(s.baseOffset());
                 long got = s.maxTimestamp();
-                if (got == want) {
-                    continue;
-                }
-                int fullAt = config.segmentIndexBytes() / TimeIndex.ENTRY_SIZE;
-                boolean explained = BUG5_RECOVERY_LOSES_NEWEST_TIMESTAMP && got < want
-                        && s.timeIndex().entries() >= fullAt;
-                check(explained, () -> "segment " + s + " reports newest timestamp " + got + ", its records' newest is "
+                check(got == want, () -> "segment " + s + " reports newest timestamp " + got + ", its records' newest is "
                         + want + " (time index: " + s.timeIndex().entries() + " entries)");
-                bug5 = true;
             }
-            if (bug5) {
-                count("bug 5");
-            }
-            return bug5;
         }
 
         private void checkOffsetForTimestamp(long ts) {
             TimestampOffset expected = model.offsetForTimestamp(ts);
-            boolean bug5 = bug5Present();
+            checkSegmentTimestamps();
             TimestampOffset got = log.offsetForTimestamp(ts);
-            if (bug5) {
-                trace.add("   offsetForTimestamp(" + ts + ") -> " + got + " (not compared: bug 5)");
-                return;
-            }
             if (expected != null) {
                 count("lookup hit");
             }
@@ -1143,11 +1031,7 @@ class LogModelProperties {
             switch (c.damage()) {
                 case 1 -> deleteIndexes(base);
                 case 2 -> bases.forEach(this::deleteIndexes);
-                case 3 -> {
-                    if (!BUG4_RECOVERY_TRUSTS_INDEX_ENTRY) {
-                        chopOffsetIndex(base);
-                    }
-                }
+                case 3 -> chopOffsetIndex(base);
                 default -> { }
             }
             long rp = log.recoveryPoint();
@@ -1181,14 +1065,6 @@ class LogModelProperties {
             long rpBefore = log.recoveryPoint();
             endProcessThreads();
             long rpQuiet = log.recoveryPoint();
-            if (BUG2_RECOVERY_POINT_ABOVE_UNSEALED_SEGMENT) {
-                long unsealed = oldestUnsealedBase();
-                if (unsealed < rpBefore || unsealed < rpQuiet) {
-                    trace.add("   (bug 2 open: recovery point " + rpBefore + " capped at unsealed segment " + unsealed + ")");
-                    rpBefore = Math.min(rpBefore, unsealed);
-                    rpQuiet = Math.min(rpQuiet, unsealed);
-                }
-            }
             count("crash");
             if (c.torn() != 0) {
                 count("torn write");
@@ -1223,17 +1099,6 @@ class LogModelProperties {
             long rpAfter = log.recoveryPoint();
             check(rpAfter <= model.logEnd(), () -> "after recovery the recovery point " + rpAfter + " is past the log end");
             checkAllRecords("after a crash");
-        }
-
-        /** The base of the oldest segment that is not the last and still active (its seal has not run), or MAX_VALUE. */
-        private long oldestUnsealedBase() {
-            List<Segment> segments = log.segments();
-            for (int i = 0; i < segments.size() - 1; i++) {
-                if (segments.get(i).isActive()) {
-                    return segments.get(i).baseOffset();
-                }
-            }
-            return Long.MAX_VALUE;
         }
 
         private ByteBuffer firstBatchBytes() {
@@ -1358,8 +1223,7 @@ class LogModelProperties {
                 long end = model.segmentEnd(base);
                 long bytes = model.bytesIn(base, end);
                 boolean last = i == segments.size() - 1;
-                boolean checkNext = s.isActive() || !BUG1_SEALED_NEXT_OFFSET;
-                check((!checkNext || s.nextOffset() == end) && s.size() == bytes, () -> "segment " + s
+                check(s.nextOffset() == end && s.size() == bytes, () -> "segment " + s
                         + " should end at offset " + end + " after " + bytes + " bytes");
                 check(last || s.size() > 0, () -> "segment " + s + " is empty but not the last");
                 check(s.size() <= config.segmentBytes(), () -> "segment " + s + " is larger than segment.bytes");
@@ -1387,7 +1251,6 @@ class LogModelProperties {
                 allowed.add(Segment.fileName(base, Segment.INDEX_SUFFIX));
                 allowed.add(Segment.fileName(base, Segment.TIME_INDEX_SUFFIX));
             }
-            allowed.add(PreparedFile.NAME);
             for (Held h : held) {
                 // A segment deleted while a fetch holds it keeps its files, renamed, until the fetch lets go.
                 Segment s = h.slice().segment();
@@ -1399,7 +1262,8 @@ class LogModelProperties {
             }
             List<String> names = list(dir).stream().map(p -> p.getFileName().toString()).sorted().toList();
             for (String name : names) {
-                check(allowed.contains(name), () -> "unexpected file " + name + " in the log directory " + names);
+                check(allowed.contains(name) || name.endsWith(PreparedFile.SUFFIX),
+                        () -> "unexpected file " + name + " in the log directory " + names);
             }
             for (long base : bases) {
                 String name = Segment.fileName(base, Segment.LOG_SUFFIX);
@@ -1600,15 +1464,6 @@ class LogModelProperties {
                 wait(left);
             }
             return true;
-        }
-    }
-
-    /** A known, reported bug makes the rest of a try meaningless; the try ends there. */
-    static final class KnownBugBlocksTry extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        KnownBugBlocksTry(String bug) {
-            super(bug);
         }
     }
 

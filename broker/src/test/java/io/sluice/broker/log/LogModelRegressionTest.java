@@ -1,7 +1,6 @@
 package io.sluice.broker.log;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import io.sluice.broker.log.LogModelProperties.DeferredExecutor;
 import io.sluice.broker.log.LogModelProperties.ManualClock;
@@ -11,6 +10,7 @@ import io.sluice.proto.record.RecordBatchBuilder;
 import io.sluice.proto.record.RecordBatches;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,16 +20,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The bugs {@link LogModelProperties} found, each as the smallest deterministic scenario (background work runs on a
  * {@link DeferredExecutor} where it matters, so the test decides when and in which order). Each test states what the
- * log must do and fails until the bug is fixed.
- *
- * <p>While a bug's {@code BUGn_...} flag in {@link LogModelProperties} says it is open, its test is skipped so that
- * the build stays green; run with {@code -Dsluice.test.argLine=-Dsluice.logmodel.knownBugs=check} to see them fail.
- * Once a fix is in, set the flag to false: this test then guards it, and the property checks that path again.
+ * log must do; each failed before its fix.
  */
 class LogModelRegressionTest {
     private static final TopicPartition TP = new TopicPartition("regression", 0);
     private static final long T0 = 1_700_000_000_000L;
-    private static final String OPEN = "open bug, skipped; -Dsluice.logmodel.knownBugs=check runs it";
 
     @TempDir
     Path tmp;
@@ -69,7 +64,6 @@ class LogModelRegressionTest {
      */
     @Test
     void bug1_sealedSegmentLoadedFromDiskKnowsItsNextOffset() {
-        assumeFalse(LogModelProperties.BUG1_SEALED_NEXT_OFFSET, OPEN);
         LogConfig config = LogConfig.DEFAULT.withSegmentBytes(4096).withPrefillBytes(0);
         Log log = Log.open(TP, tmp.resolve("regression-0"), config, clock, Runnable::run, false, 0);
         log.appendAsLeader(batch(3, 10), 1);
@@ -96,7 +90,6 @@ class LogModelRegressionTest {
      */
     @Test
     void bug2_recoveryPointAtARollMustNotTrustTheUnsealedSegmentBeforeIt() throws IOException {
-        assumeFalse(LogModelProperties.BUG2_RECOVERY_POINT_ABOVE_UNSEALED_SEGMENT, OPEN);
         DeferredExecutor background = new DeferredExecutor();
         LogConfig config = LogConfig.DEFAULT.withSegmentBytes(4096).withPrefillBytes(0);
         Path dir = tmp.resolve("regression-0");
@@ -106,7 +99,7 @@ class LogModelRegressionTest {
         log.appendAsLeader(batch(1, 2700), 1); // does not fit: rolls at 1, the seal of segment 0 is queued
         assertThat(log.segmentCount()).isEqualTo(2);
         long recoveryPoint = log.recoveryPoint();
-        assertThat(recoveryPoint).isEqualTo(1);
+        assertThat(recoveryPoint).as("held at the unsealed segment's base until its seal runs").isZero();
         log.closeUncleanly(); // killed: the queued seal never runs
 
         Log reopened = Log.open(TP, dir, config, clock, new DeferredExecutor(), false, recoveryPoint);
@@ -132,22 +125,23 @@ class LogModelRegressionTest {
      */
     @Test
     void bug3_aLatePreparationMustNotDeleteOrOverwriteTheNextOne() throws IOException {
-        assumeFalse(LogModelProperties.BUG3_PREPARED_FILE_RACE, OPEN);
         DeferredExecutor background = new DeferredExecutor();
         LogConfig config = LogConfig.DEFAULT.withSegmentBytes(4096).withPrefillBytes(0);
         Log log = Log.open(TP, tmp.resolve("regression-0"), config, clock, background, false, 0);
         log.appendAsLeader(batch(1, 2100), 1); // segment 0 half full: preparation P1 queued
-        log.appendAsLeader(batch(1, 2100), 1); // rolls at 1 with P1 unfinished; segment 1 half full: P2 queued
-        assertThat(background.size()).as("P1, the seal of segment 0, P2").isEqualTo(3);
-        assertThat(background.runOne(2)).isTrue(); // P2 finishes first
-        assertThat(background.runOne(0)).isTrue(); // then P1, whose discard deletes next.prepared
+        log.appendAsLeader(batch(1, 2100), 1); // rolls at 1 with P1 unfinished: P1 is discarded when it completes
+        assertThat(background.size()).as("P1 and the seal of segment 0; no P2 while P1 is outstanding").isEqualTo(2);
         background.runAll(0);
 
-        log.appendAsLeader(batch(1, 2100), 1); // rolls at 2, taking P2: must not fail
+        log.appendAsLeader(batch(1, 2100), 1); // rolls at 2: must not fail
         assertThat(log.logEndOffset()).isEqualTo(3);
         assertThat(readAll(log)).extracting(RecordBatch::baseOffset).containsExactly(0L, 1L, 2L);
         background.runAll(0);
         log.close();
+        background.runAll(0);
+        try (var files = Files.list(tmp.resolve("regression-0"))) {
+            assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(PreparedFile.SUFFIX));
+        }
     }
 
     /**
@@ -161,7 +155,6 @@ class LogModelRegressionTest {
      */
     @Test
     void bug4_recoveryMustNotTrustAnIndexEntryItHasNotChecked() throws IOException {
-        assumeFalse(LogModelProperties.BUG4_RECOVERY_TRUSTS_INDEX_ENTRY, OPEN);
         LogConfig config = LogConfig.DEFAULT.withSegmentBytes(4096).withIndexIntervalBytes(0).withPrefillBytes(0);
         Path dir = tmp.resolve("regression-0");
         Log log = Log.open(TP, dir, config, clock, Runnable::run, false, 0);
@@ -205,7 +198,6 @@ class LogModelRegressionTest {
      */
     @Test
     void bug5_recoveryMustKeepTheNewestTimestampOfASegmentWhoseTimeIndexFills() {
-        assumeFalse(LogModelProperties.BUG5_RECOVERY_LOSES_NEWEST_TIMESTAMP, OPEN);
         // 36 bytes: 4 offset-index entries, 3 time-index entries; an entry for every batch after the first.
         LogConfig config = LogConfig.DEFAULT.withSegmentBytes(4096).withSegmentIndexBytes(36).withIndexIntervalBytes(0)
                 .withPrefillBytes(0);
@@ -240,7 +232,6 @@ class LogModelRegressionTest {
      */
     @Test
     void bug6_recoveryMustNotOverflowTheOffsetIndex() {
-        assumeFalse(LogModelProperties.BUG6_RECOVERY_OVERFLOWS_OFFSET_INDEX, OPEN);
         // 24 bytes: 3 offset-index entries, 2 time-index entries; equal timestamps keep the time index at one entry.
         LogConfig config = LogConfig.DEFAULT.withSegmentBytes(4096).withSegmentIndexBytes(24).withIndexIntervalBytes(0)
                 .withPrefillBytes(0);

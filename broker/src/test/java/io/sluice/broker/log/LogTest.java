@@ -432,7 +432,7 @@ class LogTest {
         assertThat(Files.size(first)).isEqualTo(config.segmentBytes()); // untrimmed, zeros after the data
         Path dir = log.dir();
         // A prepared next file that was never used, and the active segment's index files never written.
-        Files.write(dir.resolve(PreparedFile.NAME), new byte[4096]);
+        Files.write(dir.resolve(PreparedFile.name(1)), new byte[4096]);
         Files.delete(dir.resolve(Segment.fileName(log.segments().get(1).baseOffset(), Segment.TIME_INDEX_SUFFIX)));
         abandon(log);
 
@@ -440,7 +440,7 @@ class LogTest {
         assertThat(reopened.logEndOffset()).isEqualTo(240);
         assertThat(readAllIds(reopened, 0)).isEqualTo(range(0, 240));
         assertThat(Files.size(first)).isEqualTo(reopened.segments().get(0).size()); // trimmed by recovery
-        assertThat(Files.exists(dir.resolve(PreparedFile.NAME))).isFalse();
+        assertThat(Files.exists(dir.resolve(PreparedFile.name(1)))).isFalse();
     }
 
     @Test

@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * with {@link FileChannel#write} instead fails with an {@link IOException}, before any byte of the batch
  * is written.
  *
- * <p>The file is cut into {@link #CHUNK_BYTES} chunks, each {@code UNALLOCATED → ALLOCATING → ALLOCATED}.
+ * <p>The file is cut into chunks ({@link #SEGMENT_CHUNK_BYTES} for data, {@link #INDEX_CHUNK_BYTES} for
+ * indexes), each {@code UNALLOCATED → ALLOCATING → ALLOCATED}.
  * The background filler keeps {@code aheadBytes} allocated beyond the writer by writing zeros; when the
  * writer gets to a chunk first it allocates it itself; when the filler is allocating a chunk the writer
  * needs, the writer waits for it (one chunk write, well under a millisecond). Zeros are only ever written
@@ -31,10 +32,13 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safety: {@link #beforeWrite} is called by the segment's single writer; fills run on the
  * executor; chunk states are atomic.
  */
-final class SegmentPrefill {
-    static final int CHUNK_BYTES = 1 << 20;
-    private static final Logger log = LoggerFactory.getLogger(SegmentPrefill.class);
-    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(CHUNK_BYTES).asReadOnlyBuffer();
+final class PageAllocator {
+    /** Chunk size for segment data files. */
+    static final int SEGMENT_CHUNK_BYTES = 1 << 20;
+    /** Chunk size for index files: 8,192 offset entries, a short write when the writer does it itself. */
+    static final int INDEX_CHUNK_BYTES = 64 << 10;
+    private static final Logger log = LoggerFactory.getLogger(PageAllocator.class);
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(SEGMENT_CHUNK_BYTES).asReadOnlyBuffer();
     private static final int UNALLOCATED = 0;
     private static final int ALLOCATING = 1;
     private static final int ALLOCATED = 2;
@@ -43,6 +47,7 @@ final class SegmentPrefill {
 
     private final Path file;
     private final FileChannel channel;
+    private final int chunkBytes;
     private final Executor executor;
     private final AtomicIntegerArray states;
     private final int aheadChunks;
@@ -56,17 +61,21 @@ final class SegmentPrefill {
      * @param dataEnd        bytes of records at the start of the file
      * @param allocatedBytes leading bytes known to be allocated already (a {@link PreparedFile}'s prefix)
      */
-    SegmentPrefill(Path file, FileChannel channel, int capacity, int dataEnd, int allocatedBytes, int aheadBytes,
-                   Executor executor) {
+    PageAllocator(Path file, FileChannel channel, int chunkBytes, int capacity, int dataEnd, int allocatedBytes,
+                  int aheadBytes, Executor executor) {
+        if (chunkBytes <= 0 || chunkBytes > SEGMENT_CHUNK_BYTES) {
+            throw new IllegalArgumentException("chunk of " + chunkBytes + " bytes");
+        }
         this.file = file;
         this.channel = channel;
+        this.chunkBytes = chunkBytes;
         this.executor = executor;
         this.capacity = capacity;
         this.dataEnd = dataEnd;
-        this.states = new AtomicIntegerArray((int) (((long) capacity + CHUNK_BYTES - 1) / CHUNK_BYTES));
-        this.aheadChunks = (aheadBytes + CHUNK_BYTES - 1) / CHUNK_BYTES;
+        this.states = new AtomicIntegerArray((int) (((long) capacity + chunkBytes - 1) / chunkBytes));
+        this.aheadChunks = (aheadBytes + chunkBytes - 1) / chunkBytes;
         // The chunk holding dataEnd may have holes after the records: it is allocated from dataEnd on.
-        int allocatedChunks = Math.max(dataEnd, allocatedBytes) / CHUNK_BYTES;
+        int allocatedChunks = Math.max(dataEnd, allocatedBytes) / chunkBytes;
         for (int c = 0; c < allocatedChunks; c++) {
             states.set(c, ALLOCATED);
         }
@@ -75,7 +84,7 @@ final class SegmentPrefill {
 
     /** Starts filling the chunks ahead of {@code position} before any write arrives. */
     void start(int position) {
-        requestAhead(position / CHUNK_BYTES - 1);
+        requestAhead(position / chunkBytes - 1);
     }
 
     /**
@@ -85,8 +94,8 @@ final class SegmentPrefill {
      * @throws LogStorageException when the file system cannot allocate them (the batch is not written)
      */
     void beforeWrite(int position, int length) {
-        int first = position / CHUNK_BYTES;
-        int last = (position + length - 1) / CHUNK_BYTES;
+        int first = position / chunkBytes;
+        int last = (position + length - 1) / chunkBytes;
         for (int c = first; c <= last; c++) {
             while (true) {
                 int state = states.get(c);
@@ -185,11 +194,11 @@ final class SegmentPrefill {
         }
     }
 
-    private static long chunkStart(int chunk) {
-        return (long) chunk * CHUNK_BYTES;
+    private long chunkStart(int chunk) {
+        return (long) chunk * chunkBytes;
     }
 
     private long chunkEnd(int chunk) {
-        return Math.min(capacity, chunkStart(chunk) + CHUNK_BYTES);
+        return Math.min(capacity, chunkStart(chunk) + chunkBytes);
     }
 }

@@ -14,19 +14,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The background filler must never write zeros over bytes the writer has put in the mapping. */
-class SegmentPrefillTest {
+class PageAllocatorTest {
     @TempDir
     Path tmp;
 
     @Test
     void writerAndFillerRacingNeverLoseAByte() throws Exception {
-        int capacity = 64 * SegmentPrefill.CHUNK_BYTES;
+        int capacity = 64 * PageAllocator.SEGMENT_CHUNK_BYTES;
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try (FileChannel ch = FileChannel.open(tmp.resolve("s.log"), StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.wrap(new byte[1]), capacity - 1);
             MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_WRITE, 0, capacity);
-            SegmentPrefill prefill = new SegmentPrefill(tmp, ch, capacity, 0, 0, 4 * SegmentPrefill.CHUNK_BYTES, pool);
+            PageAllocator prefill = new PageAllocator(tmp, ch, PageAllocator.SEGMENT_CHUNK_BYTES, capacity, 0, 0, 4 * PageAllocator.SEGMENT_CHUNK_BYTES, pool);
             prefill.start(0);
             ByteBuffer chunk = ByteBuffer.allocate(16 * 1024 + 7); // odd size: writes straddle chunk edges
             int position = 0;
