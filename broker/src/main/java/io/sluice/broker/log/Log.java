@@ -135,7 +135,7 @@ public final class Log implements AutoCloseable {
      */
     public LogAppendInfo appendAsLeader(ByteBuffer records, int leaderEpoch) {
         List<RecordBatch> batches = validate(records, true);
-        return append(batches, true, leaderEpoch);
+        return append(records, batches, true, leaderEpoch);
     }
 
     /**
@@ -145,7 +145,7 @@ public final class Log implements AutoCloseable {
      */
     public LogAppendInfo appendAsFollower(ByteBuffer records) {
         List<RecordBatch> batches = validate(records, false);
-        return append(batches, false, RecordBatch.NO_PARTITION_LEADER_EPOCH);
+        return append(records, batches, false, RecordBatch.NO_PARTITION_LEADER_EPOCH);
     }
 
     private List<RecordBatch> validate(ByteBuffer records, boolean fromProducer) {
@@ -171,7 +171,7 @@ public final class Log implements AutoCloseable {
         return batches;
     }
 
-    private LogAppendInfo append(List<RecordBatch> batches, boolean assignOffsets, int leaderEpoch) {
+    private LogAppendInfo append(ByteBuffer source, List<RecordBatch> batches, boolean assignOffsets, int leaderEpoch) {
         lock.lock();
         try {
             ensureOpen();
@@ -188,8 +188,8 @@ public final class Log implements AutoCloseable {
                 }
                 long last = base + batch.lastOffsetDelta();
                 maybeRoll(batch.sizeInBytes(), last, now);
-                ByteBuffer bytesOfBatch = batch.slice();
-                active.append(bytesOfBatch, base, last, batch.maxTimestamp(), assignOffsets, leaderEpoch);
+                active.append(source, batch.position(), batch.sizeInBytes(), base, last, batch.maxTimestamp(),
+                        assignOffsets, leaderEpoch);
                 expected = last + 1;
                 logEndOffset = expected;
                 maxTimestamp = Math.max(maxTimestamp, batch.maxTimestamp());

@@ -212,17 +212,16 @@ public final class Segment {
     }
 
     /**
-     * Copies the batch in {@code src} (position to limit) to the end of the file and, when
+     * Copies the batch at {@code src[srcPosition, srcPosition + length)} to the end of the file and, when
      * {@code assignOffsets}, writes its base offset and leader epoch in place (the CRC does not cover
      * them). Publishes the new size last.
      */
-    void append(ByteBuffer src, long batchBaseOffset, long lastOffset, long batchMaxTimestamp,
-                boolean assignOffsets, int leaderEpoch) {
+    void append(ByteBuffer src, int srcPosition, int length, long batchBaseOffset, long lastOffset,
+                long batchMaxTimestamp, boolean assignOffsets, int leaderEpoch) {
         int position = size;
-        int length = src.remaining();
         // Only stores into allocated pages: a full disk fails here, before a byte of the batch is written.
         prefill.beforeWrite(position, length);
-        mapping.put(position, src, src.position(), length);
+        mapping.put(position, src, srcPosition, length);
         if (assignOffsets) {
             RecordBatch.setBaseOffset(mapping, position, batchBaseOffset);
             RecordBatch.setPartitionLeaderEpoch(mapping, position, leaderEpoch);
