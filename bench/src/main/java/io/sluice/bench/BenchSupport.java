@@ -1,10 +1,10 @@
 package io.sluice.bench;
 
+import io.sluice.broker.log.MappedBuffers;
 import io.sluice.proto.TopicPartition;
 import io.sluice.proto.record.RecordBatchBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
@@ -29,18 +29,6 @@ final class BenchSupport {
     static final int FILL_CHUNK_BYTES = 1 << 20;
 
     private static final long TIMESTAMP = 1_700_000_000_000L;
-    private static final sun.misc.Unsafe UNSAFE;
-
-    static {
-        try {
-            Field f = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
-            f.setAccessible(true);
-            UNSAFE = (sun.misc.Unsafe) f.get(null);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     private BenchSupport() {
     }
 
@@ -116,10 +104,8 @@ final class BenchSupport {
         }
     }
 
-    /** Unmaps now (as {@code MappedBuffers.unmap}); nothing may touch the buffer afterwards. */
+    /** Unmaps now; nothing may touch the buffer afterwards. */
     static void unmap(MappedByteBuffer buffer) {
-        if (buffer != null) {
-            UNSAFE.invokeCleaner(buffer);
-        }
+        MappedBuffers.unmap(buffer);
     }
 }

@@ -8,7 +8,7 @@ import java.nio.MappedByteBuffer;
  * deleted segments must give their disk space back, and {@code vm.max_map_count} is finite.
  * The caller guarantees that no thread touches the buffer afterwards; an access after unmap crashes the JVM.
  */
-final class MappedBuffers {
+public final class MappedBuffers {
     private static final sun.misc.Unsafe UNSAFE;
 
     static {
@@ -24,7 +24,7 @@ final class MappedBuffers {
     private MappedBuffers() {
     }
 
-    static void unmap(MappedByteBuffer buffer) {
+    public static void unmap(MappedByteBuffer buffer) {
         if (buffer != null) {
             UNSAFE.invokeCleaner(buffer);
         }

@@ -70,11 +70,18 @@ public final class RecordBatch implements Iterable<Record> {
     private static final int CONTROL_FLAG = 0x20;
 
     private final ByteBuffer buffer;
+    // The buffer's backing array and its offset when it has an accessible one (not direct, mapped or read-only),
+    // for the record walk and the CRC to read without going through the buffer; else null and 0.
+    private final byte[] array;
+    private final int arrayOffset;
     private final int position;
     private final int batchLength;
 
     private RecordBatch(ByteBuffer buffer, int position, int batchLength) {
         this.buffer = buffer;
+        boolean hasArray = buffer.hasArray();
+        this.array = hasArray ? buffer.array() : null;
+        this.arrayOffset = hasArray ? buffer.arrayOffset() : 0;
         this.position = position;
         this.batchLength = batchLength;
     }
@@ -178,7 +185,11 @@ public final class RecordBatch implements Iterable<Record> {
     /** The CRC32C of bytes {@code ATTRIBUTES_OFFSET .. end}, what {@link #checksum()} should be. */
     public long computeChecksum() {
         CRC32C crc = new CRC32C();
-        crc.update(buffer.slice(position + ATTRIBUTES_OFFSET, sizeInBytes() - ATTRIBUTES_OFFSET));
+        if (array != null) {
+            crc.update(array, arrayOffset + position + ATTRIBUTES_OFFSET, sizeInBytes() - ATTRIBUTES_OFFSET);
+        } else {
+            crc.update(buffer.slice(position + ATTRIBUTES_OFFSET, sizeInBytes() - ATTRIBUTES_OFFSET));
+        }
         return crc.getValue();
     }
 
@@ -284,7 +295,8 @@ public final class RecordBatch implements Iterable<Record> {
     /**
      * The full check for a batch a producer sent: {@link #ensureValid()}, then the attributes Sluice supports
      * (none but the timestamp type), the counts, and the framing of every record, whose offset deltas must run
-     * 0, 1, 2, ... Allocates nothing per record.
+     * 0, 1, 2, ... Allocates nothing unless it throws (or, for a buffer without an accessible array, the slice
+     * the CRC is computed over).
      *
      * @throws CorruptRecordException {@code BAD_MAGIC}, {@code BAD_CRC}, {@code UNSUPPORTED_ATTRIBUTES},
      *                                {@code COUNT_MISMATCH} or {@code BAD_RECORD}
@@ -306,16 +318,7 @@ public final class RecordBatch implements Iterable<Record> {
             throw corrupt(Reason.COUNT_MISMATCH,
                     "lastOffsetDelta " + lastOffsetDelta() + " does not match recordCount " + recordCount);
         }
-        RecordCursor cursor = new RecordCursor(this);
-        int found = 0;
-        while (cursor.hasRemaining()) {
-            cursor.next(found);
-            if (cursor.offsetDelta() != found) {
-                throw corrupt(Reason.BAD_RECORD, "record " + found + " at position " + cursor.start()
-                        + " has offsetDelta " + cursor.offsetDelta() + ", expected " + found);
-            }
-            found++;
-        }
+        int found = RecordCursor.validateRecords(this);
         if (found != recordCount) {
             throw corrupt(Reason.COUNT_MISMATCH,
                     "recordCount " + recordCount + " but the batch holds " + found + " records");
@@ -342,6 +345,15 @@ public final class RecordBatch implements Iterable<Record> {
     /** The private duplicate this view reads from; only absolute indexes may be used on it. */
     ByteBuffer buffer() {
         return buffer;
+    }
+
+    /** The buffer's backing array, or null if it has none accessible; index {@code i} is at arrayOffset() + i. */
+    byte[] array() {
+        return array;
+    }
+
+    int arrayOffset() {
+        return arrayOffset;
     }
 
     /** An exception whose message starts with this batch's position and base offset. */

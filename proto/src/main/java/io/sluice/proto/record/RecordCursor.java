@@ -7,19 +7,31 @@ import java.nio.ByteBuffer;
  * Walks the framing of the records of one batch, one record per {@link #next(int)} (the layout is drawn on
  * {@link Record}), and keeps where the fields of the last record lie. Reused from record to record, so a walk
  * allocates nothing. Not thread-safe.
+ *
+ * <p>The checks live in one place, {@link #frame}, which {@link RecordBatch#validate()} also runs through
+ * {@link #validateRecords} without a cursor at all. It reads with absolute indexes and a local index, never moving
+ * a buffer's position or limit: from the backing array when the batch's buffer has an accessible one, otherwise
+ * (direct, mapped or read-only buffers) with absolute {@code get}s. Every read is fenced by the end of the record
+ * it belongs to (the length varint by the end of the batch), and the record by the end of the batch, which
+ * {@link RecordBatch#at} checked against the buffer's limit; so a field that overruns its record fails there
+ * instead of reading into the next.
  */
 final class RecordCursor {
 
     // attributes, then one-byte varints for timestampDelta, offsetDelta, keyLength, valueLength and headerCount
     private static final int MIN_BODY_SIZE = 6;
+    private static final int MAX_VARINT_BYTES = 5;
+    private static final int MAX_VARLONG_BYTES = 10;
+    /** What the fast varint readers return for a varint that runs past its fence or past its maximum size. */
+    private static final int BAD_VARINT = -1;
 
     private final RecordBatch batch;
-    // Its own duplicate: the position walks the records and the limit fences the current one, so a field that
-    // overruns its record fails there instead of reading into the next.
     private final ByteBuffer buffer;
+    private final byte[] array;
+    private final int arrayOffset;
     private final int batchEnd;
 
-    private int index;
+    private int position;
     private int start;
     private long timestampDelta;
     private int offsetDelta;
@@ -32,14 +44,15 @@ final class RecordCursor {
 
     RecordCursor(RecordBatch batch) {
         this.batch = batch;
+        this.buffer = batch.buffer();
+        this.array = batch.array();
+        this.arrayOffset = batch.arrayOffset();
         this.batchEnd = batch.position() + batch.sizeInBytes();
-        this.buffer = batch.buffer().duplicate()
-                .limit(batchEnd)
-                .position(batch.position() + RecordBatch.RECORDS_OFFSET);
+        this.position = batch.position() + RecordBatch.RECORDS_OFFSET;
     }
 
     boolean hasRemaining() {
-        return buffer.hasRemaining();
+        return position < batchEnd;
     }
 
     /**
@@ -49,39 +62,204 @@ final class RecordCursor {
      * @throws CorruptRecordException ({@code BAD_RECORD}) if the record is malformed or overruns the batch
      */
     void next(int index) {
-        this.index = index;
-        start = buffer.position();
-        int bodySize = readVarint("length");
-        int bodyStart = buffer.position();
-        if (bodySize < MIN_BODY_SIZE || bodySize > batchEnd - bodyStart) {
-            throw corrupt("length " + bodySize + ", expected between " + MIN_BODY_SIZE + " and "
-                    + (batchEnd - bodyStart) + ", the bytes left in the batch");
+        int at = position;
+        long framed = frame(batch, buffer, array, arrayOffset, at, batchEnd, index, this);
+        start = at;
+        position = (int) (framed >>> 32);
+        offsetDelta = (int) framed;
+    }
+
+    /**
+     * The framing walk of {@link RecordBatch#validate()}: every record from the first to the end of the batch, each
+     * of whose offsetDelta must equal its index. Allocates nothing unless it throws.
+     *
+     * @return the number of records the batch's bytes hold
+     * @throws CorruptRecordException ({@code BAD_RECORD}) if a record is malformed, overruns the batch, or has an
+     *                                offsetDelta out of sequence
+     */
+    static int validateRecords(RecordBatch batch) {
+        ByteBuffer buffer = batch.buffer();
+        byte[] array = batch.array();
+        int arrayOffset = batch.arrayOffset();
+        int batchEnd = batch.position() + batch.sizeInBytes();
+        int at = batch.position() + RecordBatch.RECORDS_OFFSET;
+        int found = 0;
+        while (at < batchEnd) {
+            long framed = frame(batch, buffer, array, arrayOffset, at, batchEnd, found, null);
+            if ((int) framed != found) {
+                throw badOffsetDelta(batch, found, at, (int) framed);
+            }
+            at = (int) (framed >>> 32);
+            found++;
         }
-        buffer.limit(bodyStart + bodySize);
-        buffer.get(); // attributes: no record-level attribute is defined in v2
-        timestampDelta = readVarlong("timestampDelta");
-        offsetDelta = readVarint("offsetDelta");
-        keySize = readVarint("keyLength");
-        keyPosition = skip(keySize, -1, "key");
-        valueSize = readVarint("valueLength");
-        valuePosition = skip(valueSize, -1, "value");
-        headerCount = readVarint("headerCount");
+        return found;
+    }
+
+    /**
+     * Checks the framing of record number {@code index}, which starts at {@code start} in a batch ending at
+     * {@code batchEnd}, and stores where its fields lie in {@code into} unless that is null.
+     *
+     * @return the record's end (the next record's start) in the high 32 bits, its offsetDelta in the low 32
+     */
+    private static long frame(RecordBatch batch, ByteBuffer buffer, byte[] array, int arrayOffset,
+                              int start, int batchEnd, int index, RecordCursor into) {
+        long read = readVarint(buffer, array, arrayOffset, start, batchEnd);
+        if (read < 0) {
+            throw badVarint(batch, index, start, "length", start, batchEnd, false);
+        }
+        int bodySize = (int) read;
+        int at = (int) (read >>> 32);
+        if (bodySize < MIN_BODY_SIZE || bodySize > batchEnd - at) {
+            throw badRecord(batch, index, start, "length " + bodySize + ", expected between " + MIN_BODY_SIZE
+                    + " and " + (batchEnd - at) + ", the bytes left in the batch");
+        }
+        // From here on every read is fenced by the record's end, which lies within the batch.
+        int end = at + bodySize;
+        at++; // attributes: no record-level attribute is defined in v2, and bodySize >= 1 covers the byte
+
+        int timestampAt = at;
+        at = skipVarlong(buffer, array, arrayOffset, at, end);
+        if (at < 0) {
+            throw badVarint(batch, index, start, "timestampDelta", timestampAt, end, true);
+        }
+
+        read = readVarint(buffer, array, arrayOffset, at, end);
+        if (read < 0) {
+            throw badVarint(batch, index, start, "offsetDelta", at, end, false);
+        }
+        int offsetDelta = (int) read;
+        at = (int) (read >>> 32);
+
+        read = readVarint(buffer, array, arrayOffset, at, end);
+        if (read < 0) {
+            throw badVarint(batch, index, start, "keyLength", at, end, false);
+        }
+        int keySize = (int) read;
+        int keyAt = (int) (read >>> 32);
+        if (keySize < -1 || keySize > end - keyAt) {
+            throw badField(batch, index, start, "key", keySize, -1, end - keyAt);
+        }
+        at = keyAt + Math.max(keySize, 0);
+
+        read = readVarint(buffer, array, arrayOffset, at, end);
+        if (read < 0) {
+            throw badVarint(batch, index, start, "valueLength", at, end, false);
+        }
+        int valueSize = (int) read;
+        int valueAt = (int) (read >>> 32);
+        if (valueSize < -1 || valueSize > end - valueAt) {
+            throw badField(batch, index, start, "value", valueSize, -1, end - valueAt);
+        }
+        at = valueAt + Math.max(valueSize, 0);
+
+        read = readVarint(buffer, array, arrayOffset, at, end);
+        if (read < 0) {
+            throw badVarint(batch, index, start, "headerCount", at, end, false);
+        }
+        int headerCount = (int) read;
+        int headersAt = (int) (read >>> 32);
         if (headerCount < 0) {
-            throw corrupt("negative headerCount " + headerCount);
+            throw badRecord(batch, index, start, "negative headerCount " + headerCount);
         }
-        headersPosition = buffer.position();
+        at = headersAt;
+        // A header takes at least two bytes, so a huge headerCount fails on the record's end within a few reads.
         for (int i = 0; i < headerCount; i++) {
-            skip(readVarint("header keyLength"), 0, "header key");
-            skip(readVarint("header valueLength"), -1, "header value");
+            read = readVarint(buffer, array, arrayOffset, at, end);
+            if (read < 0) {
+                throw badVarint(batch, index, start, "header keyLength", at, end, false);
+            }
+            int size = (int) read;
+            at = (int) (read >>> 32);
+            if (size < 0 || size > end - at) {
+                throw badField(batch, index, start, "header key", size, 0, end - at);
+            }
+            at += size;
+
+            read = readVarint(buffer, array, arrayOffset, at, end);
+            if (read < 0) {
+                throw badVarint(batch, index, start, "header valueLength", at, end, false);
+            }
+            size = (int) read;
+            at = (int) (read >>> 32);
+            if (size < -1 || size > end - at) {
+                throw badField(batch, index, start, "header value", size, -1, end - at);
+            }
+            at += Math.max(size, 0);
         }
-        if (buffer.hasRemaining()) {
-            throw corrupt("length " + bodySize + " but its fields end " + buffer.remaining() + " bytes earlier");
+        if (at != end) {
+            throw badRecord(batch, index, start,
+                    "length " + bodySize + " but its fields end " + (end - at) + " bytes earlier");
         }
-        buffer.limit(batchEnd);
+        if (into != null) {
+            into.timestampDelta = varlongAt(buffer, array, arrayOffset, timestampAt);
+            into.keyPosition = keyAt;
+            into.keySize = keySize;
+            into.valuePosition = valueAt;
+            into.valueSize = valueSize;
+            into.headersPosition = headersAt;
+            into.headerCount = headerCount;
+        }
+        return ((long) end << 32) | (offsetDelta & 0xffffffffL);
+    }
+
+    private static byte byteAt(ByteBuffer buffer, byte[] array, int arrayOffset, int index) {
+        return array != null ? array[arrayOffset + index] : buffer.get(index);
+    }
+
+    /**
+     * The zig-zag varint at {@code at}, as {@link Varint#readVarint(ByteBuffer)} reads it with the position at
+     * {@code at} and the limit at {@code limit}: the index after it in the high 32 bits and its value in the low
+     * 32, or {@link #BAD_VARINT} (negative) where that would throw.
+     */
+    static long readVarint(ByteBuffer buffer, byte[] array, int arrayOffset, int at, int limit) {
+        if (at >= limit) {
+            return BAD_VARINT;
+        }
+        int b = byteAt(buffer, array, arrayOffset, at++);
+        int raw = b & 0x7f;
+        if (b < 0) {
+            for (int shift = 7; ; shift += 7) {
+                if (shift == 7 * MAX_VARINT_BYTES || at >= limit) {
+                    return BAD_VARINT;
+                }
+                b = byteAt(buffer, array, arrayOffset, at++);
+                raw |= (b & 0x7f) << shift;
+                if (b >= 0) {
+                    break;
+                }
+            }
+        }
+        return ((long) at << 32) | (((raw >>> 1) ^ -(raw & 1)) & 0xffffffffL);
+    }
+
+    /**
+     * Moves past the varlong at {@code at}, fenced by {@code limit}: the index after it, or {@link #BAD_VARINT}
+     * where {@link Varint#readVarlong(ByteBuffer)} would throw.
+     */
+    static int skipVarlong(ByteBuffer buffer, byte[] array, int arrayOffset, int at, int limit) {
+        int fence = limit - at > MAX_VARLONG_BYTES ? at + MAX_VARLONG_BYTES : limit;
+        while (at < fence) {
+            if (byteAt(buffer, array, arrayOffset, at++) >= 0) {
+                return at;
+            }
+        }
+        return BAD_VARINT;
+    }
+
+    /** The value of a varlong {@link #skipVarlong} has accepted. */
+    private static long varlongAt(ByteBuffer buffer, byte[] array, int arrayOffset, int at) {
+        long raw = 0;
+        for (int shift = 0; ; shift += 7) {
+            byte b = byteAt(buffer, array, arrayOffset, at++);
+            raw |= (long) (b & 0x7f) << shift;
+            if (b >= 0) {
+                return (raw >>> 1) ^ -(raw & 1);
+            }
+        }
     }
 
     int position() {
-        return buffer.position();
+        return position;
     }
 
     int start() {
@@ -89,7 +267,7 @@ final class RecordCursor {
     }
 
     int sizeInBytes() {
-        return buffer.position() - start;
+        return position - start;
     }
 
     long timestampDelta() {
@@ -124,38 +302,43 @@ final class RecordCursor {
         return headerCount;
     }
 
-    /** Moves past a field of {@code size} bytes ({@code min} is -1 where null is allowed), returns where it starts. */
-    private int skip(int size, int min, String field) {
-        int at = buffer.position();
-        if (size < min || size > buffer.remaining()) {
-            throw corrupt(field + " length " + size + ", expected between " + min + " and " + buffer.remaining()
-                    + ", the bytes left in the record");
-        }
-        buffer.position(at + Math.max(size, 0));
-        return at;
-    }
+    // The failures, kept out of the walk's code. The messages name the batch (position and baseOffset) and the
+    // record (index and start).
 
-    private int readVarint(String field) {
-        try {
-            return Varint.readVarint(buffer);
-        } catch (CorruptRecordException e) {
-            throw corrupt("bad " + field + ": " + e.getMessage(), e);
-        }
-    }
-
-    private long readVarlong(String field) {
-        try {
-            return Varint.readVarlong(buffer);
-        } catch (CorruptRecordException e) {
-            throw corrupt("bad " + field + ": " + e.getMessage(), e);
-        }
-    }
-
-    private CorruptRecordException corrupt(String problem) {
+    private static CorruptRecordException badRecord(RecordBatch batch, int index, int start, String problem) {
         return batch.corrupt(Reason.BAD_RECORD, "record " + index + " at position " + start + ": " + problem);
     }
 
-    private CorruptRecordException corrupt(String problem, Throwable cause) {
-        return batch.corrupt(Reason.BAD_RECORD, "record " + index + " at position " + start + ": " + problem, cause);
+    private static CorruptRecordException badField(RecordBatch batch, int index, int start, String field,
+                                                   int size, int min, int left) {
+        return badRecord(batch, index, start, field + " length " + size + ", expected between " + min + " and "
+                + left + ", the bytes left in the record");
+    }
+
+    private static CorruptRecordException badOffsetDelta(RecordBatch batch, int index, int start, int offsetDelta) {
+        return batch.corrupt(Reason.BAD_RECORD, "record " + index + " at position " + start
+                + " has offsetDelta " + offsetDelta + ", expected " + index);
+    }
+
+    /**
+     * The failure of the varint {@code field} at {@code at}, fenced by {@code limit}: {@link Varint}'s own
+     * exception, which says why, as the cause of one that names the batch and the record.
+     */
+    private static CorruptRecordException badVarint(RecordBatch batch, int index, int start, String field,
+                                                    int at, int limit, boolean varlong) {
+        ByteBuffer in = batch.buffer().duplicate().limit(limit).position(at);
+        CorruptRecordException cause;
+        try {
+            if (varlong) {
+                Varint.readVarlong(in);
+            } else {
+                Varint.readVarint(in);
+            }
+            cause = new CorruptRecordException(Reason.BAD_RECORD, "varint at position " + at + " is malformed");
+        } catch (CorruptRecordException e) {
+            cause = e;
+        }
+        return batch.corrupt(Reason.BAD_RECORD,
+                "record " + index + " at position " + start + ": bad " + field + ": " + cause.getMessage(), cause);
     }
 }
