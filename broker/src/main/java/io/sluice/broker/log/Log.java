@@ -3,14 +3,11 @@ package io.sluice.broker.log;
 import io.sluice.broker.util.Clock;
 import io.sluice.proto.TopicPartition;
 import io.sluice.proto.record.CorruptRecordException;
-import io.sluice.proto.record.Record;
 import io.sluice.proto.record.RecordBatch;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executor;
@@ -23,9 +20,9 @@ import org.slf4j.LoggerFactory;
  * active (appended to through its mapping) and the others sealed.
  *
  * <p>Thread-safety: appends, rolls, truncation and retention take {@code lock}, so there is one writer.
- * Reads take no lock: they see the segments through a concurrent map and the log end offset through a
- * volatile, published after the bytes it covers, and hold a reference on the segment they read so that
- * retention cannot close it under them. Slow file work that follows a roll (unmapping and trimming the old
+ * Reads ({@link LogReader}) take no lock: they see the segments through a concurrent map and the log end
+ * offset through a volatile, published after the bytes it covers, and hold a reference on the segment they
+ * read so that retention cannot close it under them. Slow file work that follows a roll (unmapping and trimming the old
  * segment, flushing it, preparing the next one) runs on the background executor, never under the lock.
  */
 public final class Log implements AutoCloseable {
@@ -37,6 +34,7 @@ public final class Log implements AutoCloseable {
     private final Executor background;
     private final ReentrantLock lock = new ReentrantLock();
     private final ConcurrentSkipListMap<Long, Segment> segments;
+    private final LogReader reader;
     private volatile LogConfig config;
     private volatile Segment active;
     private volatile long logEndOffset;
@@ -62,6 +60,7 @@ public final class Log implements AutoCloseable {
         this.clock = clock;
         this.background = background;
         this.segments = segments;
+        this.reader = new LogReader(this, segments);
         this.active = segments.lastEntry().getValue();
         this.logStartOffset = segments.firstKey();
         this.logEndOffset = active.nextOffset();
@@ -310,65 +309,7 @@ public final class Log implements AutoCloseable {
      * @throws OffsetOutOfRangeException when {@code startOffset} is below the log start or above its end
      */
     public LogSlice read(long startOffset, int maxBytes, long maxOffset) {
-        while (true) {
-            long end = Math.min(maxOffset, logEndOffset);
-            long start = logStartOffset;
-            if (startOffset < start || startOffset > logEndOffset) {
-                throw new OffsetOutOfRangeException(topicPartition.toString(), startOffset, start, logEndOffset);
-            }
-            if (startOffset >= end) {
-                return LogSlice.empty(startOffset);
-            }
-            Map.Entry<Long, Segment> entry = segments.floorEntry(startOffset);
-            if (entry == null) {
-                continue; // retention moved the start under us; the check above now throws
-            }
-            LogSlice slice = readFrom(entry.getValue(), startOffset, maxBytes, end);
-            if (slice != null) {
-                return slice;
-            }
-        }
-    }
-
-    /** Null when {@code first} was closed meanwhile (the caller looks again). */
-    private LogSlice readFrom(Segment first, long startOffset, int maxBytes, long end) {
-        Segment segment = first;
-        if (!segment.retain()) {
-            return null;
-        }
-        boolean handedOver = false;
-        try {
-            while (true) {
-                OffsetPosition from = segment.translateOffset(startOffset);
-                if (from != null) {
-                    if (from.offset() >= end) {
-                        return LogSlice.empty(startOffset);
-                    }
-                    Long nextBase = segments.higherKey(segment.baseOffset());
-                    int limit = nextBase != null && end >= nextBase ? segment.size() : positionOf(segment, end);
-                    long maxPosition = Math.min(limit, (long) from.position() + Math.max(0, maxBytes));
-                    int endPosition = maxPosition >= limit ? limit : segment.lastBoundaryAtOrBefore(from.position(), (int) maxPosition);
-                    handedOver = true;
-                    return new LogSlice(segment, from.offset(), from.position(), endPosition - from.position());
-                }
-                // startOffset is at the end of this segment: the data continues in the next one.
-                Map.Entry<Long, Segment> next = segments.higherEntry(segment.baseOffset());
-                if (next == null || !next.getValue().retain()) {
-                    return next == null ? LogSlice.empty(startOffset) : null;
-                }
-                segment.release();
-                segment = next.getValue();
-            }
-        } finally {
-            if (!handedOver) {
-                segment.release();
-            }
-        }
-    }
-
-    private static int positionOf(Segment segment, long offset) {
-        OffsetPosition p = segment.translateOffset(offset);
-        return p == null ? segment.size() : p.position();
+        return reader.read(startOffset, maxBytes, maxOffset);
     }
 
     /**
@@ -376,45 +317,7 @@ public final class Log implements AutoCloseable {
      * null when every record is older.
      */
     public TimestampOffset offsetForTimestamp(long timestamp) {
-        for (Segment segment : segments.values()) {
-            if (!segment.retain()) {
-                continue;
-            }
-            try {
-                if (segment.maxTimestamp() < timestamp) {
-                    continue;
-                }
-                BatchHeader h = segment.findByTimestamp(timestamp);
-                if (h == null) {
-                    continue;
-                }
-                ByteBuffer batchBytes = ByteBuffer.allocate(h.sizeInBytes());
-                readFully(segment, h.position(), batchBytes);
-                RecordBatch batch = RecordBatch.at(batchBytes, 0);
-                batch.ensureValid();
-                for (Record r : batch) {
-                    if (r.timestamp() >= timestamp) {
-                        return new TimestampOffset(r.timestamp(), r.offset());
-                    }
-                }
-            } finally {
-                segment.release();
-            }
-        }
-        return null;
-    }
-
-    private static void readFully(Segment segment, int position, ByteBuffer into) {
-        try {
-            while (into.hasRemaining()) {
-                if (segment.channel().read(into, position + into.position()) < 0) {
-                    throw new IOException("end of file");
-                }
-            }
-            into.flip();
-        } catch (IOException e) {
-            throw new LogStorageException(segment.file(), "reading at position " + position, e);
-        }
+        return reader.offsetForTimestamp(timestamp);
     }
 
     // ---------------------------------------------------------------- truncation and retention

@@ -1,6 +1,5 @@
 package io.sluice.broker.log;
 
-import io.sluice.proto.record.CorruptRecordException;
 import io.sluice.proto.record.RecordBatch;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -248,12 +247,11 @@ public final class Segment {
     }
 
     /**
-     * Checks every batch from {@code fromPosition} on (length, magic, CRC, contiguous offsets starting at
-     * {@code expectedOffset}), rebuilds the index entries past that point, and cuts the file after the last
-     * good batch. Bytes that fail come from a write the process did not finish; but a bad batch that is
-     * followed by good ones is damage inside the log, which recovery must not paper over: that throws.
+     * Keeps the longest prefix of valid batches from {@code fromPosition} on (see {@link SegmentRecovery}),
+     * rebuilds the index entries past that point, and cuts the file after it.
      *
      * @return whether a written tail was cut off (false when only preallocated zeros followed)
+     * @throws LogCorruptionException when a bad batch is followed by good ones
      */
     boolean recover(int fromPosition, long expectedOffset) {
         offsetIndex.truncateTo(expectedOffset);
@@ -262,88 +260,21 @@ public final class Segment {
         maxTimestamp = lastTime.timestamp();
         offsetOfMaxTimestamp = lastTime.offset();
         bytesSinceLastIndexEntry = 0;
-        int position = fromPosition;
-        long expected = expectedOffset;
-        String stop = null;
-        while (true) {
-            stop = checkBatchAt(position, expected);
-            if (stop != null) {
-                break;
-            }
-            RecordBatch batch = RecordBatch.at(mapping, position);
-            indexBatch(position, batch.sizeInBytes(), batch.baseOffset(), batch.maxTimestamp());
-            position += batch.sizeInBytes();
-            expected = batch.lastOffset() + 1;
-        }
-        boolean written = wasWritten(position);
-        if (written && looksLikeDamageBeforeGoodData(position, expected)) {
-            throw new LogCorruptionException(file, position, "corrupt batch (" + stop
-                    + ") followed by valid batches; refusing to truncate them away");
-        }
-        size = position;
-        nextOffset = expected;
-        cutAfter(position);
-        if (written) {
+        SegmentRecovery.Result kept = new SegmentRecovery(file, mapping, capacity).scan(fromPosition, expectedOffset,
+                this::indexBatch);
+        size = kept.position();
+        nextOffset = kept.nextOffset();
+        cutAfter(kept.position());
+        if (kept.tornTail()) {
             log.warn("{}: recovery kept {} bytes up to offset {}; discarded a torn or invalid tail at position {} ({})",
-                    file, position, expected, position, stop);
+                    file, kept.position(), kept.nextOffset(), kept.position(), kept.stop());
         }
-        return written;
+        return kept.tornTail();
     }
 
     /** Whether a valid batch with base offset {@code offset} starts at {@code position} (active segments). */
     boolean hasValidBatchAt(int position, long offset) {
-        return checkBatchAt(position, offset) == null;
-    }
-
-    /** Null when a valid batch with base offset {@code expected} starts at {@code position}, else why not. */
-    private String checkBatchAt(int position, long expected) {
-        if (capacity - position < RecordBatch.LOG_OVERHEAD) {
-            return "end of file";
-        }
-        int batchSize = RecordBatch.sizeAt(mapping, position);
-        if (batchSize - RecordBatch.LOG_OVERHEAD < RecordBatch.MIN_BATCH_LENGTH || (long) position + batchSize > capacity) {
-            return "no batch header (length " + (batchSize - RecordBatch.LOG_OVERHEAD) + ")";
-        }
-        try {
-            RecordBatch batch = RecordBatch.at(mapping, position);
-            batch.ensureValid();
-            if (batch.baseOffset() != expected) {
-                return "batch has offset " + batch.baseOffset() + ", expected " + expected;
-            }
-            if (batch.lastOffsetDelta() < 0) {
-                return "negative lastOffsetDelta";
-            }
-            return null;
-        } catch (CorruptRecordException e) {
-            return e.getMessage();
-        }
-    }
-
-    /** Whether a header's worth of bytes at {@code position} holds anything but zeros. */
-    private boolean wasWritten(int position) {
-        int end = Math.min(capacity, position + RecordBatch.HEADER_SIZE);
-        for (int p = position; p < end; p++) {
-            if (mapping.get(p) != 0) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
-     * A batch whose header is plausible but whose body fails, followed by a valid batch with the next
-     * offsets, is damage to written data rather than an unfinished write: writes happen in order.
-     */
-    private boolean looksLikeDamageBeforeGoodData(int position, long expected) {
-        int batchSize = RecordBatch.sizeAt(mapping, position);
-        if (batchSize - RecordBatch.LOG_OVERHEAD < RecordBatch.MIN_BATCH_LENGTH || (long) position + batchSize > capacity) {
-            return false;
-        }
-        int lastOffsetDelta = mapping.getInt(position + RecordBatch.LAST_OFFSET_DELTA_OFFSET);
-        if (lastOffsetDelta < 0) {
-            return false;
-        }
-        return checkBatchAt(position + batchSize, expected + lastOffsetDelta + 1) == null;
+        return new SegmentRecovery(file, mapping, capacity).hasValidBatchAt(position, offset);
     }
 
     /**
@@ -535,105 +466,15 @@ public final class Segment {
         return done;
     }
 
-    /**
-     * Opens the indexes of a sealed segment on first use, checking them against the data and rebuilding
-     * them by reading the batch headers when they are missing or do not match it.
-     */
+    /** Opens a sealed segment's indexes on first use ({@link SegmentIndexes}); synchronized on the segment. */
     private synchronized Segment loadIndexes() {
         if (offsetIndex != null && timeIndex != null) {
             return this;
         }
-        Path indexPath = indexFile(INDEX_SUFFIX);
-        Path timePath = indexFile(TIME_INDEX_SUFFIX);
-        if (Files.exists(indexPath) && Files.exists(timePath)) {
-            OffsetIndex oi = new OffsetIndex(indexPath, baseOffset, config.segmentIndexBytes(), false);
-            TimeIndex ti = new TimeIndex(timePath, baseOffset, config.segmentIndexBytes(), false);
-            String problem = checkIndexes(oi, ti);
-            if (problem == null) {
-                timeIndex = ti;
-                offsetIndex = oi;
-                return this;
-            }
-            log.warn("{}: {}; rebuilding the indexes from the data", indexPath, problem);
-            oi.close();
-            ti.close();
-        }
-        rebuildIndexes(indexPath, timePath);
+        SegmentIndexes loaded = SegmentIndexes.load(this, config, indexFile(INDEX_SUFFIX), indexFile(TIME_INDEX_SUFFIX));
+        timeIndex = loaded.timeIndex();
+        offsetIndex = loaded.offsetIndex();
         return this;
-    }
-
-    /**
-     * A sanity check, as Kafka's: both files hold exactly their valid entries (a sealed index is trimmed),
-     * and the last offset-index entry points at a batch with that offset. Entries in the middle are not
-     * read back one by one; a wrong one there surfaces as a typed error on the read that uses it.
-     */
-    private String checkIndexes(OffsetIndex oi, TimeIndex ti) {
-        for (MappedIndex index : new MappedIndex[] {oi, ti}) {
-            long bytes;
-            try {
-                bytes = Files.size(index.file());
-            } catch (IOException e) {
-                throw new LogStorageException(index.file(), "reading index size", e);
-            }
-            if (index.sizeInBytes() != bytes) {
-                return index.file().getFileName() + " has " + bytes + " bytes but " + index.entries() + " valid entries";
-            }
-        }
-        if (oi.entries() > 0) {
-            OffsetPosition last = oi.lastEntry();
-            if (last.position() >= size) {
-                return "last index entry " + last + " points past the data (" + size + " bytes)";
-            }
-            try {
-                BatchHeader h = BatchHeader.read(channel, file, last.position(), size);
-                if (h.baseOffset() != last.offset()) {
-                    return "last index entry " + last + " but the batch there has offset " + h.baseOffset();
-                }
-            } catch (LogCorruptionException e) {
-                return "last index entry " + last + " does not point at a batch";
-            }
-        }
-        return null;
-    }
-
-    private void rebuildIndexes(Path indexPath, Path timePath) {
-        try {
-            Files.deleteIfExists(indexPath);
-            Files.deleteIfExists(timePath);
-        } catch (IOException e) {
-            throw new LogStorageException(indexPath, "deleting index for rebuild", e);
-        }
-        OffsetIndex oi = new OffsetIndex(indexPath, baseOffset, config.segmentIndexBytes(), true);
-        TimeIndex ti = new TimeIndex(timePath, baseOffset, config.segmentIndexBytes(), true);
-        int position = 0;
-        long since = 0;
-        long maxTs = RecordBatch.NO_TIMESTAMP;
-        long maxTsOffset = baseOffset;
-        while (position < size) {
-            BatchHeader h = BatchHeader.read(channel, file, position, size);
-            if (h.maxTimestamp() > maxTs) {
-                maxTs = h.maxTimestamp();
-                maxTsOffset = h.baseOffset();
-            }
-            if (since > config.indexIntervalBytes() && !oi.isFull()) {
-                oi.append(h.baseOffset(), position);
-                if (maxTs != RecordBatch.NO_TIMESTAMP) {
-                    ti.maybeAppend(maxTs, maxTsOffset);
-                }
-                since = 0;
-            }
-            since += h.sizeInBytes();
-            position = h.nextPosition();
-        }
-        if (maxTs != RecordBatch.NO_TIMESTAMP) {
-            ti.maybeAppend(maxTs, maxTsOffset);
-        }
-        oi.trimToValidSize();
-        ti.trimToValidSize();
-        oi.flush();
-        ti.flush();
-        timeIndex = ti;
-        offsetIndex = oi;
     }
 
     // ---------------------------------------------------------------- life cycle
