@@ -449,6 +449,30 @@ public final class Log implements AutoCloseable {
                 logStartOffset);
     }
 
+    /**
+     * Unmaps the indexes of sealed segments that no lookup has used since the previous call; see
+     * {@link Segment#unmapIndexesIfIdle()}. The retention cleaner calls it on each pass.
+     *
+     * @return the number of segments whose indexes were unmapped
+     */
+    public int unmapIdleIndexes() {
+        lock.lock();
+        try {
+            if (closed) {
+                return 0;
+            }
+            int unmapped = 0;
+            for (Segment s : segments.values()) {
+                if (s != active && s.unmapIndexesIfIdle()) {
+                    unmapped++;
+                }
+            }
+            return unmapped;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     // ---------------------------------------------------------------- durability and life cycle
 
     /** Forces everything appended so far to the device and moves the recovery point to the log end. */

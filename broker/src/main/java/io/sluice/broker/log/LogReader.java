@@ -86,11 +86,25 @@ final class LogReader {
         return p == null ? segment.size() : p.position();
     }
 
+    /**
+     * Retains {@code segment}, waiting out a momentary refusal (an idle-index unmap), or returns false once
+     * the segment is no longer in the log.
+     */
+    private boolean retainWhileListed(Segment segment) {
+        while (!segment.retain()) {
+            if (segments.get(segment.baseOffset()) != segment) {
+                return false;
+            }
+            Thread.onSpinWait();
+        }
+        return true;
+    }
+
     /** See {@link Log#offsetForTimestamp}. */
     TimestampOffset offsetForTimestamp(long timestamp) {
         for (Segment segment : segments.values()) {
-            if (!segment.retain()) {
-                continue;
+            if (!retainWhileListed(segment)) {
+                continue; // deleted meanwhile
             }
             try {
                 if (segment.maxTimestamp() < timestamp) {

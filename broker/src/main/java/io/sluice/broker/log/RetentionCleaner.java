@@ -6,7 +6,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Background worker that deletes the segments every log's {@code retention.ms} and
- * {@code retention.bytes} no longer allow. Driven by {@link #doWork(long)}; a failure on one log is
+ * {@code retention.bytes} no longer allow, and unmaps the indexes of sealed segments nobody has read
+ * since its previous pass. Driven by {@link #doWork(long)}; a failure on one log is
  * reported and the others are still cleaned.
  *
  * <p>Thread-safety: {@code doWork} is called by one thread at a time.
@@ -26,6 +27,7 @@ public final class RetentionCleaner {
         for (Log l : logs.get()) {
             try {
                 deleted += l.deleteRetainedSegments(nowMs);
+                l.unmapIdleIndexes();
             } catch (IllegalStateException closed) {
                 // Deleted or closed since the list was taken.
             } catch (RuntimeException e) {

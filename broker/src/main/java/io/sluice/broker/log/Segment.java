@@ -43,7 +43,12 @@ public final class Segment {
     private final long baseOffset;
     private final LogConfig config;
     private final FileChannel channel;
+    /** A reference count that {@link #retain()} refuses: held for a moment while idle indexes are unmapped. */
+    private static final int EXCLUSIVE = Integer.MIN_VALUE / 2;
+
     private final AtomicInteger refCnt = new AtomicInteger(1);
+    /** Set by every index lookup, cleared by {@link #unmapIndexesIfIdle()}; a lost update only delays an unmap. */
+    private volatile boolean indexesUsed;
     private volatile Path file;
     private volatile OffsetIndex offsetIndex;
     private volatile TimeIndex timeIndex;
@@ -391,13 +396,57 @@ public final class Segment {
     // ---------------------------------------------------------------- reading (no lock)
 
     public OffsetIndex offsetIndex() {
+        indexesUsed = true;
         OffsetIndex idx = offsetIndex;
         return idx != null ? idx : loadIndexes().offsetIndex;
     }
 
     public TimeIndex timeIndex() {
+        indexesUsed = true;
         TimeIndex idx = timeIndex;
         return idx != null ? idx : loadIndexes().timeIndex;
+    }
+
+    /** Whether the indexes are mapped now; for tests and metrics. */
+    boolean indexesMapped() {
+        return offsetIndex != null || timeIndex != null;
+    }
+
+    /**
+     * Unmaps a sealed segment's indexes when no lookup used them since the previous call, so that a broker
+     * keeps mapped only the indexes being read ({@code vm.max_map_count} bounds the mappings of a process);
+     * the next lookup maps them again. Called under the log's lock, which keeps the log's own reference in
+     * place meanwhile. Readers are kept out by moving the reference count, for the few microseconds of the
+     * unmap, from 1 (the log's alone) to a value {@link #retain()} refuses; they look again.
+     *
+     * @return whether the indexes were unmapped
+     */
+    synchronized boolean unmapIndexesIfIdle() {
+        if (mapping != null || !indexesMapped()) {
+            return false;
+        }
+        if (indexesUsed) {
+            indexesUsed = false;
+            return false;
+        }
+        if (!refCnt.compareAndSet(1, EXCLUSIVE)) {
+            return false; // a reader holds the segment: it is in use
+        }
+        try {
+            OffsetIndex oi = offsetIndex;
+            TimeIndex ti = timeIndex;
+            offsetIndex = null;
+            timeIndex = null;
+            if (oi != null) {
+                oi.close();
+            }
+            if (ti != null) {
+                ti.close();
+            }
+        } finally {
+            refCnt.set(1);
+        }
+        return true;
     }
 
     /**
@@ -479,7 +528,10 @@ public final class Segment {
 
     // ---------------------------------------------------------------- life cycle
 
-    /** Takes a reference for a reader; false when the segment has already been closed. */
+    /**
+     * Takes a reference for a reader; false when the segment has been closed, or for a moment while its idle
+     * indexes are unmapped (the caller looks the segment up again).
+     */
     public boolean retain() {
         while (true) {
             int n = refCnt.get();

@@ -245,6 +245,68 @@ class LogTest {
         assertThat(reopened.offsetForTimestamp(0)).isNull();
     }
 
+    @Test
+    void idleIndexesOfSealedSegmentsAreUnmappedAndMappedAgainOnUse() throws IOException {
+        Log log = openNew();
+        appendRecords(log, 200, 4, 300, clock.milliseconds());
+        List<Segment> segments = log.segments();
+        Segment first = segments.get(0);
+        Segment active = segments.get(segments.size() - 1);
+        try (LogSlice s = log.read(10, 100, Long.MAX_VALUE)) {
+            assertThat(s.firstOffset()).isLessThanOrEqualTo(10);
+        }
+        // Segments nobody read lose their mappings at once; the one just read survives one pass.
+        assertThat(log.unmapIdleIndexes()).isEqualTo(segments.size() - 2);
+        assertThat(first.indexesMapped()).isTrue();
+        assertThat(log.unmapIdleIndexes()).isEqualTo(1);
+        assertThat(first.indexesMapped()).isFalse();
+        assertThat(active.indexesMapped()).isTrue(); // the writer's
+        assertThat(readAllIds(log, 0)).isEqualTo(range(0, 800));
+        assertThat(first.indexesMapped()).isTrue();
+        assertThat(log.offsetForTimestamp(0)).isEqualTo(new TimestampOffset(clock.milliseconds(), 0));
+    }
+
+    @Test
+    void readersRacingIdleUnmapsAlwaysGetTheirBytes() throws Exception {
+        Log log = openNew();
+        appendRecords(log, 300, 4, 300, clock.milliseconds());
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        List<Thread> readers = new ArrayList<>();
+        for (int t = 0; t < 2; t++) {
+            long seed = t;
+            Thread reader = new Thread(() -> {
+                java.util.Random random = new java.util.Random(seed);
+                try {
+                    while (!stop.get()) {
+                        long offset = random.nextInt(1200);
+                        try (LogSlice slice = log.read(offset, 2000, Long.MAX_VALUE)) {
+                            RecordBatch first = RecordBatch.at(slice.readAll(), 0);
+                            first.ensureValid();
+                            assertThat(first.baseOffset()).isLessThanOrEqualTo(offset);
+                            assertThat(first.lastOffset()).isGreaterThanOrEqualTo(offset);
+                        }
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            });
+            reader.start();
+            readers.add(reader);
+        }
+        int unmapped = 0;
+        long until = System.nanoTime() + 1_000_000_000L;
+        while (System.nanoTime() < until && failure.get() == null) {
+            unmapped += log.unmapIdleIndexes();
+        }
+        stop.set(true);
+        for (Thread r : readers) {
+            r.join();
+        }
+        assertThat(failure.get()).isNull();
+        assertThat(unmapped).isPositive();
+    }
+
     // ------------------------------------------------------------------ restart and recovery
 
     @Test
