@@ -557,7 +557,8 @@ public final class Segment {
         }
     }
 
-    int refCount() {
+    /** References held: the log's own plus one per reader in flight; for tests and metrics. */
+    public int refCount() {
         return refCnt.get();
     }
 
