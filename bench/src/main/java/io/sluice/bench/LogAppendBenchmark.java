@@ -6,6 +6,7 @@ import io.sluice.broker.log.LogConfig;
 import io.sluice.broker.log.LogStorageException;
 import io.sluice.broker.util.Clock;
 import java.io.IOException;
+import io.sluice.proto.record.RecordBatch;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
@@ -215,6 +216,27 @@ public class LogAppendBenchmark {
             return position;
         }
 
+        /**
+         * The same copy after a CRC32C of the batch, as every append must check it: how much of the gap to the
+         * raw copy is the one check no append may skip.
+         */
+        long appendAllWithCrc(ByteBuffer src, int appends) {
+            int length = src.remaining();
+            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+            long sum = 0;
+            for (int i = 0; i < appends; i++) {
+                if (position + length > SEGMENT_BYTES) {
+                    position = 0;
+                }
+                crc.reset();
+                crc.update(src.duplicate().position(src.position() + RecordBatch.ATTRIBUTES_OFFSET));
+                sum += crc.getValue();
+                mapping.put(position, src, src.position(), length);
+                position += length;
+            }
+            return sum + position;
+        }
+
         @TearDown(Level.Iteration)
         public void unmap() throws IOException {
             BenchSupport.unmap(mapping);
@@ -262,6 +284,12 @@ public class LogAppendBenchmark {
     @OperationsPerInvocation(APPENDS)
     public int rawMmapCopyPrefilled(PrefilledFile f, Batch b) {
         return f.appendAll(b.batch, APPENDS);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(APPENDS)
+    public long rawMmapCopyPrefilledWithCrc(PrefilledFile f, Batch b) {
+        return f.appendAllWithCrc(b.batch, APPENDS);
     }
 
     @Benchmark
