@@ -57,20 +57,26 @@ abstract class MappedIndex implements Closeable {
                 if (writable && raf.length() != capacity) {
                     raf.setLength(capacity);
                 }
-                this.mmap = raf.getChannel().map(writable ? FileChannel.MapMode.READ_WRITE : FileChannel.MapMode.READ_ONLY,
-                        0, capacity);
-                this.maxEntries = (int) (capacity / entrySize);
-                this.entries = validPrefix((int) (floorToEntry(existing) / entrySize));
-                if (writable) {
-                    int validBytes = entries * entrySize;
-                    int written = (int) Math.min(existing, capacity);
-                    // Whatever follows the valid entries (a torn entry, entries past a crash's cut) would read as
-                    // entries again once the file is trimmed and regrown: zero it now.
-                    zero(validBytes, written);
-                    this.allocator = new PageAllocator(file, raf.getChannel(), PageAllocator.INDEX_CHUNK_BYTES,
-                            (int) capacity, validBytes, written, 0, Runnable::run);
-                } else {
-                    this.allocator = null;
+                MappedByteBuffer mapped = raf.getChannel().map(
+                        writable ? FileChannel.MapMode.READ_WRITE : FileChannel.MapMode.READ_ONLY, 0, capacity);
+                this.mmap = mapped;
+                try {
+                    this.maxEntries = (int) (capacity / entrySize);
+                    this.entries = validPrefix((int) (floorToEntry(existing) / entrySize));
+                    if (writable) {
+                        int validBytes = entries * entrySize;
+                        int written = (int) Math.min(existing, capacity);
+                        // Whatever follows the valid entries (a torn entry, entries past a crash's cut) would read as
+                        // entries again once the file is trimmed and regrown: zero it now.
+                        zero(validBytes, written);
+                        this.allocator = new PageAllocator(file, raf.getChannel(), PageAllocator.INDEX_CHUNK_BYTES,
+                                (int) capacity, validBytes, written, 0, Runnable::run);
+                    } else {
+                        this.allocator = null;
+                    }
+                } catch (IOException | RuntimeException e) {
+                    MappedBuffers.unmap(mapped);
+                    throw e;
                 }
             } catch (IOException | RuntimeException e) {
                 raf.close();
