@@ -537,6 +537,30 @@ public final class Log implements AutoCloseable {
     }
 
     /**
+     * Closes a log that is about to be deleted: background work finishes, but nothing is trimmed or forced
+     * to the device, since the files are going away.
+     */
+    void closeForDeletion() {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            pendingSeals.exceptionally(e -> null).join();
+            if (nextFile != null) {
+                nextFile.thenAccept(PreparedFile::discard).exceptionally(e -> null).join();
+                nextFile = null;
+            }
+            for (Segment s : segments.values()) {
+                s.close();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
      * Lets go of the files as a killed process would: nothing is trimmed or flushed, and background work
      * still pending is not waited for. For crash tests, and for a failed start.
      */

@@ -198,7 +198,7 @@ public final class LogManager implements AutoCloseable {
         if (removed == null) {
             return;
         }
-        removed.close();
+        removed.closeForDeletion();
         Path dir = removed.dir();
         Path target = dir.resolveSibling(tp.dirName() + "." + UUID.randomUUID().toString().replace("-", "") + DELETE_SUFFIX);
         try {

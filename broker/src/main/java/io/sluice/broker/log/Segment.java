@@ -117,7 +117,7 @@ public final class Segment {
             }
             segment = new Segment(file, baseOffset, config, channel, 0);
             segment.capacity = (int) Math.max(length, config.segmentBytes());
-            extend(channel, file, segment.capacity);
+            extend(channel, segment.capacity);
             segment.mapping = channel.map(FileChannel.MapMode.READ_WRITE, 0, segment.capacity);
             if (mode == OpenMode.EMPTY) {
                 Files.deleteIfExists(segment.indexFile(INDEX_SUFFIX));
@@ -341,7 +341,7 @@ public final class Segment {
                 prefill = null;
             }
             channel.truncate(position);
-            extend(channel, file, capacity);
+            extend(channel, capacity);
         } catch (IOException e) {
             throw new LogStorageException(file, "cutting the file at position " + position, e);
         }
@@ -643,7 +643,7 @@ public final class Segment {
     }
 
     /** Grows the file to {@code length} without writing its blocks (they read as zeros). */
-    private static void extend(FileChannel channel, Path file, long length) throws IOException {
+    private static void extend(FileChannel channel, long length) throws IOException {
         if (channel.size() < length) {
             channel.write(ByteBuffer.wrap(new byte[1]), length - 1);
         }

@@ -542,8 +542,8 @@ class LogModelProperties {
             net.jqwik.api.statistics.Statistics.label("executor").collect(tryConfig.background());
             for (String what : List.of("rolled on append", "retention deleted", "truncated across segments",
                     "truncated to start", "crash", "torn write", "unsealed", "reopen", "index damage", "read non-empty",
-                    "read partial (maxBytes)", "read cut by maxOffset", "lookup hit", "too large", "follower", "bug 3",
-                    "bug 5", "bug 6", "held slice", "deleted while held")) {
+                    "read partial (maxBytes)", "read cut by maxOffset", "lookup hit", "too large", "follower",
+                    "held slice", "deleted while held")) {
                 net.jqwik.api.statistics.Statistics.label(what).collect(Math.min(counts.getOrDefault(what, 0), 3));
             }
         }
