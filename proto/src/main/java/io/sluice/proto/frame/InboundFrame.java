@@ -12,7 +12,7 @@ import io.netty.util.ReferenceCounted;
  * <p>Thread-safety: confined to the channel's event loop until handed on; the tail's reference count is
  * atomic.
  */
-public final class InboundFrame<T extends MessageLite> implements ReferenceCounted {
+public final class InboundFrame<T extends MessageLite> implements ReferenceCounted, AutoCloseable {
     private final T message;
     private final ByteBuf raw;
 
@@ -67,6 +67,12 @@ public final class InboundFrame<T extends MessageLite> implements ReferenceCount
     @Override
     public boolean release(int decrement) {
         return raw.release(decrement);
+    }
+
+    /** Releases the frame once, so that a handler can hold it in try-with-resources. */
+    @Override
+    public void close() {
+        raw.release();
     }
 
     @Override

@@ -1,0 +1,173 @@
+package io.sluice.broker.network;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.TooLongFrameException;
+import io.sluice.proto.frame.InboundFrame;
+import io.sluice.proto.message.ErrorCode;
+import io.sluice.proto.message.Request;
+import io.sluice.proto.message.Response;
+import io.sluice.proto.frame.OutboundFrame;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One connection's requests, handed to the handler threads one at a time and in arrival order: a
+ * producer's batches to a partition are appended in the order it sent them. A request that must wait
+ * (a long-poll fetch, an {@code acks=all} produce) parks in a purgatory and frees the connection for the
+ * next one, so its answer may overtake earlier ones; clients match answers by correlation id.
+ *
+ * <p>Back-pressure: the connection stops reading when {@code maxQueued} requests are waiting or when its
+ * outbound buffer is over the high-water mark, and reads again when both have drained.
+ *
+ * <p>Thread-safety: {@code queue} and {@code running} are guarded by {@code this}; the event loop adds,
+ * one handler thread at a time drains.
+ */
+final class RequestChannel extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(RequestChannel.class);
+
+    private final RequestHandler handler;
+    private final Executor executor;
+    private final int maxQueued;
+    private final ArrayDeque<InboundFrame<Request>> queue = new ArrayDeque<>();
+    private boolean running;
+    private boolean closed;
+    private volatile ChannelHandlerContext ctx;
+
+    RequestChannel(RequestHandler handler, Executor executor, int maxQueued) {
+        this.handler = handler;
+        this.executor = executor;
+        this.maxQueued = maxQueued;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        this.ctx = ctx;
+        super.channelActive(ctx);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        this.ctx = ctx;
+        InboundFrame<Request> frame = (InboundFrame<Request>) msg;
+        boolean schedule;
+        synchronized (this) {
+            if (closed) {
+                frame.release();
+                return;
+            }
+            queue.add(frame);
+            if (queue.size() >= maxQueued) {
+                ctx.channel().config().setAutoRead(false);
+            }
+            schedule = !running;
+            running = true;
+        }
+        if (schedule) {
+            submitDrain();
+        }
+    }
+
+    private void submitDrain() {
+        try {
+            executor.execute(this::drain);
+        } catch (RejectedExecutionException e) {
+            // The broker is shutting down: drop what is queued.
+            synchronized (this) {
+                running = false;
+            }
+            ctx.close();
+        }
+    }
+
+    private void drain() {
+        while (true) {
+            InboundFrame<Request> frame;
+            synchronized (this) {
+                frame = queue.poll();
+                if (frame == null) {
+                    running = false;
+                    break;
+                }
+            }
+            Request request = frame.message();
+            RequestContext context = new RequestContext(ctx.channel(), request, System.nanoTime());
+            try {
+                handler.handle(context, frame);
+            } catch (RuntimeException e) {
+                // A handler bug must not take the connection's other requests down with it.
+                log.error("{} request {} from {} failed", request.getBodyCase(), request.getCorrelationId(),
+                        context.remoteAddress(), e);
+                context.sendError(ErrorCode.UNKNOWN_SERVER_ERROR, e.toString());
+            }
+        }
+        maybeResumeReading();
+    }
+
+    /** Reading resumes only when both the queue and the outbound buffer have room; decided under the lock. */
+    private synchronized void maybeResumeReading() {
+        ChannelHandlerContext c = ctx;
+        if (!closed && queue.size() < maxQueued && c.channel().isWritable() && !c.channel().config().isAutoRead()) {
+            c.channel().config().setAutoRead(true);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (!ctx.channel().isWritable()) {
+            synchronized (this) {
+                ctx.channel().config().setAutoRead(false);
+            }
+        } else {
+            maybeResumeReading();
+        }
+        super.channelWritabilityChanged(ctx);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        ArrayDeque<InboundFrame<Request>> dropped;
+        synchronized (this) {
+            closed = true;
+            dropped = new ArrayDeque<>(queue);
+            queue.clear();
+        }
+        dropped.forEach(InboundFrame::release);
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof TooLongFrameException || cause instanceof CorruptedFrameException
+                || cause instanceof DecoderException) {
+            // The stream can no longer be trusted: say why, then hang up. The correlation id is unknown.
+            log.warn("closing connection from {}: {}", ctx.channel().remoteAddress(), cause.getMessage());
+            Response response = Response.newBuilder()
+                    .setCorrelationId(-1)
+                    .setErrorCode(ErrorCode.INVALID_REQUEST)
+                    .setErrorMessage(describe(cause))
+                    .build();
+            ctx.writeAndFlush(new OutboundFrame(response)).addListener(f -> ctx.close());
+        } else if (cause instanceof IOException) {
+            log.debug("connection from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+            ctx.close();
+        } else {
+            log.warn("connection from {} failed", ctx.channel().remoteAddress(), cause);
+            ctx.close();
+        }
+    }
+
+    private static String describe(Throwable cause) {
+        if (cause instanceof TooLongFrameException) {
+            return cause.getMessage() + " (socket.request.max.bytes)";
+        }
+        return cause.getMessage();
+    }
+}

@@ -1,0 +1,97 @@
+package io.sluice.broker.network;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.FileRegion;
+import io.netty.util.ReferenceCountUtil;
+import io.sluice.proto.frame.OutboundFrame;
+import io.sluice.proto.message.ErrorCode;
+import io.sluice.proto.message.Request;
+import io.sluice.proto.message.Response;
+import java.util.List;
+
+/**
+ * Where one request came from and how to answer it. Answering is thread-safe (Netty moves the write onto
+ * the channel's event loop) and happens at most once.
+ */
+public final class RequestContext {
+    private final Channel channel;
+    private final int correlationId;
+    private final String clientId;
+    private final Request.BodyCase api;
+    private final long receivedNanos;
+
+    RequestContext(Channel channel, Request request, long receivedNanos) {
+        this.channel = channel;
+        this.correlationId = request.getCorrelationId();
+        this.clientId = request.getClientId();
+        this.api = request.getBodyCase();
+        this.receivedNanos = receivedNanos;
+    }
+
+    public int correlationId() {
+        return correlationId;
+    }
+
+    public String clientId() {
+        return clientId;
+    }
+
+    public Request.BodyCase api() {
+        return api;
+    }
+
+    public long receivedNanos() {
+        return receivedNanos;
+    }
+
+    public String remoteAddress() {
+        return String.valueOf(channel.remoteAddress());
+    }
+
+    public boolean isOpen() {
+        return channel.isActive();
+    }
+
+    /** Sends {@code response} (its correlation id is set here) with no raw tail. */
+    public void send(Response.Builder response) {
+        send(response, List.of());
+    }
+
+    /**
+     * Sends {@code response} followed by {@code tail} (each a ByteBuf or a FileRegion), taking ownership of
+     * the tail parts: they are released once written, or now if the connection is gone.
+     */
+    public void send(Response.Builder response, List<?> tail) {
+        OutboundFrame frame = new OutboundFrame(response.setCorrelationId(correlationId).build());
+        try {
+            for (Object part : tail) {
+                if (part instanceof FileRegion region) {
+                    frame.add(region);
+                } else {
+                    frame.add((io.netty.buffer.ByteBuf) part);
+                }
+            }
+        } catch (RuntimeException e) {
+            frame.release();
+            throw e;
+        }
+        if (!channel.isActive()) {
+            frame.release();
+            return;
+        }
+        channel.writeAndFlush(frame).addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
+    }
+
+    /** Answers with a request-level error (the body left unset). */
+    public void sendError(ErrorCode code, String message) {
+        send(Response.newBuilder().setErrorCode(code).setErrorMessage(message == null ? "" : message));
+    }
+
+    /** Releases tail parts that will not be sent. */
+    public static void releaseAll(List<?> parts) {
+        for (Object part : parts) {
+            ReferenceCountUtil.safeRelease(part);
+        }
+    }
+}

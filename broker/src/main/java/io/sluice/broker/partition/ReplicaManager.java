@@ -1,0 +1,85 @@
+package io.sluice.broker.partition;
+
+import io.netty.util.Timer;
+import io.sluice.broker.log.Log;
+import io.sluice.broker.log.LogConfig;
+import io.sluice.broker.log.LogManager;
+import io.sluice.broker.purgatory.DelayedOperation;
+import io.sluice.broker.purgatory.Purgatory;
+import io.sluice.proto.TopicPartition;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Owns the partitions this broker hosts and the purgatories of the requests waiting on them.
+ *
+ * <p>Thread-safety: the partition map is concurrent; creating and deleting partitions happens on the
+ * metadata thread, lookups on any request thread.
+ */
+public final class ReplicaManager {
+    private final int nodeId;
+    private final LogManager logManager;
+    private final ConcurrentHashMap<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
+    private final Purgatory<DelayedOperation> fetchPurgatory;
+    private final Purgatory<DelayedOperation> producePurgatory;
+
+    public ReplicaManager(int nodeId, LogManager logManager, Timer timer) {
+        this.nodeId = nodeId;
+        this.logManager = logManager;
+        this.fetchPurgatory = new Purgatory<>("fetch", timer);
+        this.producePurgatory = new Purgatory<>("produce", timer);
+    }
+
+    public int nodeId() {
+        return nodeId;
+    }
+
+    /** Opens (or creates) the partition's log and starts leading it at {@code leaderEpoch}. */
+    public Partition becomeLeader(TopicPartition tp, LogConfig config, int leaderEpoch) {
+        return partitions.computeIfAbsent(tp, k -> {
+            Log log = logManager.getOrCreateLog(tp, config);
+            return new Partition(tp, log, nodeId, leaderEpoch);
+        });
+    }
+
+    /** Stops hosting the partition and deletes its log; requests waiting on it are answered now. */
+    public void deletePartition(TopicPartition tp) {
+        Partition removed = partitions.remove(tp);
+        fetchPurgatory.removeKey(tp);
+        producePurgatory.removeKey(tp);
+        if (removed != null) {
+            logManager.deleteLog(tp);
+        }
+    }
+
+    /** The partition, or null when this broker does not host it. */
+    public Partition partition(TopicPartition tp) {
+        return partitions.get(tp);
+    }
+
+    public Collection<Partition> partitions() {
+        return Collections.unmodifiableCollection(partitions.values());
+    }
+
+    public Purgatory<DelayedOperation> fetchPurgatory() {
+        return fetchPurgatory;
+    }
+
+    public Purgatory<DelayedOperation> producePurgatory() {
+        return producePurgatory;
+    }
+
+    /** Wakes the requests waiting on {@code partition} after its log end or high watermark moved. */
+    public void onLogAppended(Partition partition) {
+        TopicPartition tp = partition.topicPartition();
+        producePurgatory.checkAndComplete(tp);
+        fetchPurgatory.checkAndComplete(tp);
+    }
+
+    /** Answers every parked request now (shutdown). */
+    public void completeAllDelayed() {
+        producePurgatory.completeAll();
+        fetchPurgatory.completeAll();
+    }
+}

@@ -1,0 +1,226 @@
+package io.sluice.broker.request;
+
+import io.netty.buffer.ByteBuf;
+import io.sluice.broker.fetch.FetchStats;
+import io.sluice.broker.fetch.LogSliceRegion;
+import io.sluice.broker.log.LogSlice;
+import io.sluice.broker.network.RequestContext;
+import io.sluice.broker.network.RequestHandler;
+import io.sluice.broker.partition.Partition;
+import io.sluice.broker.partition.ReplicaManager;
+import io.sluice.broker.purgatory.DelayedOperation;
+import io.sluice.proto.TopicPartition;
+import io.sluice.proto.frame.InboundFrame;
+import io.sluice.proto.message.ErrorCode;
+import io.sluice.proto.message.FetchPartition;
+import io.sluice.proto.message.FetchPartitionResponse;
+import io.sluice.proto.message.FetchRequest;
+import io.sluice.proto.message.FetchResponse;
+import io.sluice.proto.message.FetchTopic;
+import io.sluice.proto.message.FetchableTopicResponse;
+import io.sluice.proto.message.Request;
+import io.sluice.proto.message.Response;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code Fetch}: reads whole batches from each partition (below the high watermark for consumers, below the
+ * log end for followers) and answers with the protobuf header followed by one {@link LogSliceRegion} per
+ * partition slice, so the payload goes from the page cache to the socket with {@code sendfile}. When fewer
+ * than {@code min_bytes} are there, the fetch parks in the purgatory until an append brings enough or
+ * {@code max_wait_ms} passes.
+ */
+final class FetchHandler implements RequestHandler {
+    private final ReplicaManager replicas;
+    private final FetchStats stats;
+
+    FetchHandler(ReplicaManager replicas, FetchStats stats) {
+        this.replicas = replicas;
+        this.stats = stats;
+    }
+
+    @Override
+    public void handle(RequestContext context, InboundFrame<Request> frame) {
+        FetchRequest request = frame.message().getFetch();
+        frame.release(); // a fetch request has no raw tail worth keeping
+        List<Wanted> wanted = new ArrayList<>();
+        for (FetchTopic topic : request.getTopicsList()) {
+            for (FetchPartition p : topic.getPartitionsList()) {
+                wanted.add(new Wanted(topic.getName(), new TopicPartition(topic.getName(), p.getPartition()), p));
+            }
+        }
+        boolean follower = request.getReplicaId() >= 0;
+        int minBytes = Math.max(1, request.getMinBytes());
+        int maxBytes = request.getMaxBytes() > 0 ? request.getMaxBytes() : Integer.MAX_VALUE;
+        Reads reads = read(wanted, maxBytes, follower);
+        if (request.getMaxWaitMs() <= 0 || reads.bytes >= minBytes || reads.hasError || wanted.isEmpty()) {
+            send(context, reads, follower);
+            return;
+        }
+        reads.release();
+        DelayedFetch delayed = new DelayedFetch(context, wanted, minBytes, maxBytes, follower, request.getMaxWaitMs());
+        List<TopicPartition> keys = wanted.stream().map(Wanted::tp).toList();
+        replicas.fetchPurgatory().tryCompleteElseWatch(delayed, keys);
+    }
+
+    /** One partition the fetch asks for, in request order. */
+    private record Wanted(String topic, TopicPartition tp, FetchPartition request) {
+    }
+
+    /** What was read for every partition, in request order; owns the slices until they are sent. */
+    private static final class Reads {
+        final List<FetchPartitionResponse.Builder> responses = new ArrayList<>();
+        final List<LogSlice> slices = new ArrayList<>();
+        final List<String> topics = new ArrayList<>();
+        long bytes;
+        boolean hasError;
+
+        void release() {
+            slices.forEach(s -> {
+                if (s != null) {
+                    s.close();
+                }
+            });
+            slices.clear();
+        }
+    }
+
+    private Reads read(List<Wanted> wanted, int maxBytes, boolean follower) {
+        Reads reads = new Reads();
+        long remaining = maxBytes;
+        for (Wanted w : wanted) {
+            FetchPartitionResponse.Builder response = FetchPartitionResponse.newBuilder()
+                    .setPartition(w.tp.partition())
+                    .setHighWatermark(-1)
+                    .setLogStartOffset(-1)
+                    .setLogEndOffset(-1)
+                    .setLeaderEpoch(-1);
+            LogSlice slice = null;
+            Partition partition = replicas.partition(w.tp);
+            ApiError error = ApiError.NONE;
+            if (partition == null) {
+                error = ApiError.of(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "this broker does not host " + w.tp);
+            } else {
+                response.setHighWatermark(partition.highWatermark())
+                        .setLogStartOffset(partition.logStartOffset())
+                        .setLogEndOffset(partition.logEndOffset())
+                        .setLeaderEpoch(partition.leaderEpoch());
+                error = checkEpoch(partition, w.request.getCurrentLeaderEpoch());
+                if (!error.isError() && remaining > 0) {
+                    int partitionMax = w.request.getPartitionMaxBytes() > 0 ? w.request.getPartitionMaxBytes() : Integer.MAX_VALUE;
+                    int limit = (int) Math.min(partitionMax, remaining);
+                    try {
+                        slice = partition.read(w.request.getFetchOffset(), limit, !follower);
+                        if (slice.isEmpty()) {
+                            slice.close();
+                            slice = null;
+                        } else if (reads.bytes > 0 && slice.length() > remaining) {
+                            // Only the first partition with data may overshoot max_bytes (progress guarantee).
+                            slice.close();
+                            slice = null;
+                        }
+                    } catch (RuntimeException e) {
+                        error = ApiError.from(e, w.tp);
+                    }
+                }
+            }
+            if (error.isError()) {
+                reads.hasError = true;
+                response.setErrorCode(error.code()).setErrorMessage(error.message());
+            }
+            int size = slice == null ? 0 : slice.length();
+            response.setRecordsSize(size);
+            reads.bytes += size;
+            remaining -= size;
+            reads.responses.add(response);
+            reads.slices.add(slice);
+            reads.topics.add(w.topic);
+        }
+        return reads;
+    }
+
+    private static ApiError checkEpoch(Partition partition, int requestEpoch) {
+        if (requestEpoch < 0 || requestEpoch == partition.leaderEpoch()) {
+            return ApiError.NONE;
+        }
+        if (requestEpoch < partition.leaderEpoch()) {
+            return ApiError.of(ErrorCode.FENCED_LEADER_EPOCH, partition.topicPartition() + ": leader epoch "
+                    + requestEpoch + " is older than the current " + partition.leaderEpoch());
+        }
+        return ApiError.of(ErrorCode.UNKNOWN_LEADER_EPOCH, partition.topicPartition() + ": leader epoch "
+                + requestEpoch + " is newer than this broker's " + partition.leaderEpoch());
+    }
+
+    private void send(RequestContext context, Reads reads, boolean follower) {
+        FetchResponse.Builder body = FetchResponse.newBuilder();
+        FetchableTopicResponse.Builder topic = null;
+        String topicName = null;
+        List<Object> tail = new ArrayList<>();
+        for (int i = 0; i < reads.responses.size(); i++) {
+            FetchPartitionResponse.Builder p = reads.responses.get(i);
+            LogSlice slice = reads.slices.get(i);
+            String name = nameOf(reads, i);
+            if (topic == null || !name.equals(topicName)) {
+                if (topic != null) {
+                    body.addTopics(topic);
+                }
+                topic = FetchableTopicResponse.newBuilder().setName(name);
+                topicName = name;
+            }
+            topic.addPartitions(p);
+            if (slice != null) {
+                tail.add(new LogSliceRegion(slice));
+                stats.recordRegion(slice.length(), follower);
+            }
+        }
+        if (topic != null) {
+            body.addTopics(topic);
+        }
+        reads.slices.clear(); // the regions own them now
+        context.send(Response.newBuilder().setFetch(body), tail);
+    }
+
+    private static String nameOf(Reads reads, int i) {
+        return reads.topics.get(i);
+    }
+
+    /**
+     * A fetch waiting for {@code minBytes}. Its condition is checked by reading (index lookups only, no
+     * data is touched) and the reads are dropped; the answer is read again when it completes, by the thread
+     * that completes it: an appender, or the timer at {@code max_wait_ms}.
+     */
+    private final class DelayedFetch extends DelayedOperation {
+        private final RequestContext context;
+        private final List<Wanted> wanted;
+        private final int minBytes;
+        private final int maxBytes;
+        private final boolean follower;
+
+        DelayedFetch(RequestContext context, List<Wanted> wanted, int minBytes, int maxBytes, boolean follower, long delayMs) {
+            super(delayMs);
+            this.context = context;
+            this.wanted = wanted;
+            this.minBytes = minBytes;
+            this.maxBytes = maxBytes;
+            this.follower = follower;
+        }
+
+        @Override
+        public boolean tryComplete() {
+            if (!context.isOpen()) {
+                return forceComplete();
+            }
+            Reads reads = read(wanted, maxBytes, follower);
+            boolean enough = reads.bytes >= minBytes || reads.hasError;
+            reads.release();
+            return enough && forceComplete();
+        }
+
+        @Override
+        protected void onComplete() {
+            if (context.isOpen()) {
+                send(context, read(wanted, maxBytes, follower), follower);
+            }
+        }
+    }
+}
