@@ -1,0 +1,58 @@
+package io.sluice.broker.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+
+class BrokerConfigTest {
+    private static final Path SHIPPED = Path.of("..", "config", "broker.properties");
+
+    @Test
+    void theShippedFileListsEveryKeyWithItsDefault() throws Exception {
+        Properties props = new Properties();
+        try (var in = java.nio.file.Files.newBufferedReader(SHIPPED)) {
+            props.load(in);
+        }
+        assertThat(props.stringPropertyNames()).containsExactlyInAnyOrderElementsOf(BrokerConfig.KEYS.keySet());
+        BrokerConfig.KEYS.forEach((k, v) -> assertThat(props.getProperty(k)).as(k).isEqualTo(v));
+        BrokerConfig config = BrokerConfig.load(SHIPPED, Map.of());
+        assertThat(config.nodeId()).isEqualTo(1);
+        assertThat(config.host()).isEqualTo("127.0.0.1");
+        assertThat(config.port()).isEqualTo(9292);
+        assertThat(config.metricsPort()).isEqualTo(9293);
+        assertThat(config.logDirs()).containsExactly(Path.of("./data"));
+    }
+
+    @Test
+    void overridesWinOverTheFile() {
+        BrokerConfig config = BrokerConfig.load(SHIPPED, Map.of("listeners", "0.0.0.0:0", "log.dirs", "/a, /b"));
+        assertThat(config.port()).isZero();
+        assertThat(config.logDirs()).containsExactly(Path.of("/a"), Path.of("/b"));
+    }
+
+    @Test
+    void anUnknownKeyIsRefusedByName() {
+        assertThatThrownBy(() -> BrokerConfig.of(Map.of("log.dir", "x")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'log.dir'");
+        assertThatThrownBy(() -> BrokerConfig.of(Map.of("segment.bytes", "1000000")))
+                .hasMessageContaining("log.segment.bytes");
+    }
+
+    @Test
+    void badValuesNameTheKeyAndWhatIsAllowed() {
+        assertThatThrownBy(() -> BrokerConfig.of(Map.of("num.io.threads", "zero")))
+                .hasMessageContaining("num.io.threads").hasMessageContaining("not a number");
+        assertThatThrownBy(() -> BrokerConfig.of(Map.of("num.io.threads", "0")))
+                .hasMessageContaining("num.io.threads").hasMessageContaining("1..256");
+        assertThatThrownBy(() -> BrokerConfig.of(Map.of("listeners", "9292")))
+                .hasMessageContaining("listeners").hasMessageContaining("host:port");
+        assertThatThrownBy(() -> BrokerConfig.of(Map.of("log.segment.bytes", "10")))
+                .hasMessageStartingWith("log.segment.bytes").hasMessageContaining("at least");
+        assertThatThrownBy(() -> BrokerConfig.of(Map.of("controller.quorum.voters", "127.0.0.1:9294")))
+                .hasMessageContaining("controller.quorum.voters").hasMessageContaining("id@host:port");
+    }
+}
