@@ -1,0 +1,68 @@
+package io.sluice.broker.metadata;
+
+import io.sluice.proto.TopicPartition;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The cluster metadata the request handlers read and change. Reads answer from an in-memory image and never block;
+ * changes return futures that complete once the change is durable and every {@link MetadataListener} has seen it,
+ * so no event loop ever waits on a disk or a quorum. A refused change fails its future with a
+ * {@link MetadataException} carrying the error code to answer.
+ *
+ * <p>Futures complete on the metadata thread: callbacks must not block on another metadata change.
+ */
+public interface MetadataStore {
+
+    /**
+     * Creates a topic a client asked for. Fails with {@code INVALID_TOPIC} (illegal name, or one starting with
+     * {@code __}, which only the broker may create), {@code TOPIC_ALREADY_EXISTS}, {@code INVALID_PARTITIONS} (below 1
+     * or above {@value Topics#MAX_PARTITIONS}), {@code INVALID_REPLICATION_FACTOR} (below 1 or above the live brokers)
+     * or {@code INVALID_CONFIG} (the message names the key).
+     */
+    CompletableFuture<TopicRecord> createTopic(String name, int partitions, int replicationFactor,
+                                               Map<String, String> configs);
+
+    /** Creates a topic the broker itself needs, such as {@code __consumer_offsets}; the same checks, {@code __} allowed. */
+    CompletableFuture<TopicRecord> createInternalTopic(String name, int partitions, int replicationFactor,
+                                                       Map<String, String> configs);
+
+    /** Deletes a topic; {@code UNKNOWN_TOPIC_OR_PARTITION} when there is none, {@code INVALID_TOPIC} for an internal one. */
+    CompletableFuture<Void> deleteTopic(String name);
+
+    Optional<TopicRecord> topic(String name);
+
+    /** Every topic, by name. */
+    List<TopicRecord> topics();
+
+    Optional<PartitionRecord> partition(TopicPartition tp);
+
+    /** The topic's partitions by number; empty when there is no such topic. */
+    List<PartitionRecord> partitions(String topic);
+
+    /** The live brokers, by node id. */
+    List<BrokerRecord> brokers();
+
+    /** The node id of the active controller. */
+    int controllerId();
+
+    /** The cluster's id, made once when the cluster is formed and never changed. */
+    String clusterId();
+
+    /**
+     * Reserves {@code blockSize} producer ids and returns the first: ids {@code [first, first + blockSize)} were never
+     * handed out before and never will be again, across restarts.
+     */
+    CompletableFuture<Long> allocateProducerIds(int blockSize);
+
+    /**
+     * Adds a listener: on the metadata thread it is first told about every existing topic ({@link
+     * MetadataListener#onTopicCreated}, by name) and then about every later change, with nothing missed or told twice.
+     * The future completes when the replay is done.
+     */
+    CompletableFuture<Void> addListener(MetadataListener listener);
+
+    void removeListener(MetadataListener listener);
+}
