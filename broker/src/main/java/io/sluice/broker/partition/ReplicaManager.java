@@ -4,35 +4,59 @@ import io.netty.util.Timer;
 import io.sluice.broker.log.Log;
 import io.sluice.broker.log.LogConfig;
 import io.sluice.broker.log.LogManager;
+import io.sluice.broker.metadata.MetadataListener;
+import io.sluice.broker.metadata.PartitionRecord;
+import io.sluice.broker.metadata.TopicRecord;
 import io.sluice.broker.purgatory.DelayedOperation;
 import io.sluice.broker.purgatory.Purgatory;
 import io.sluice.proto.TopicPartition;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Owns the partitions this broker hosts and the purgatories of the requests waiting on them.
+ * Owns the partitions this broker hosts and the purgatories of the requests waiting on them. It follows
+ * the metadata: a partition this broker is named leader of is opened, a deleted topic's logs are removed.
  *
  * <p>Thread-safety: the partition map is concurrent; creating and deleting partitions happens on the
  * metadata thread, lookups on any request thread.
  */
-public final class ReplicaManager {
+public final class ReplicaManager implements MetadataListener {
     private final int nodeId;
     private final LogManager logManager;
+    private final LogConfig defaultLogConfig;
     private final ConcurrentHashMap<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
     private final Purgatory<DelayedOperation> fetchPurgatory;
     private final Purgatory<DelayedOperation> producePurgatory;
 
-    public ReplicaManager(int nodeId, LogManager logManager, Timer timer) {
+    public ReplicaManager(int nodeId, LogManager logManager, LogConfig defaultLogConfig, Timer timer) {
         this.nodeId = nodeId;
         this.logManager = logManager;
+        this.defaultLogConfig = defaultLogConfig;
         this.fetchPurgatory = new Purgatory<>("fetch", timer);
         this.producePurgatory = new Purgatory<>("produce", timer);
     }
 
     public int nodeId() {
         return nodeId;
+    }
+
+    @Override
+    public void onTopicCreated(TopicRecord topic, List<PartitionRecord> partitions) {
+        LogConfig config = LogConfig.fromProperties(topic.configs(), defaultLogConfig);
+        for (PartitionRecord p : partitions) {
+            if (p.leaderId() == nodeId) {
+                becomeLeader(p.tp(), config, p.leaderEpoch());
+            }
+        }
+    }
+
+    @Override
+    public void onTopicDeleted(TopicRecord topic) {
+        for (int p = 0; p < topic.partitions(); p++) {
+            deletePartition(new TopicPartition(topic.name(), p));
+        }
     }
 
     /** Opens (or creates) the partition's log and starts leading it at {@code leaderEpoch}. */

@@ -1,7 +1,10 @@
 package io.sluice.broker.request;
 
 import io.sluice.broker.fetch.FetchStats;
+import io.sluice.broker.metadata.MetadataStore;
+import io.sluice.broker.metadata.Topics;
 import io.sluice.broker.partition.ReplicaManager;
+import io.sluice.broker.server.BrokerConfig;
 import io.sluice.proto.message.Request;
 
 /** Builds the broker's dispatcher with one handler per API. */
@@ -9,11 +12,19 @@ public final class RequestHandlers {
     private RequestHandlers() {
     }
 
-    public static RequestDispatcher dispatcher(ReplicaManager replicas, FetchStats fetchStats) {
+    /** What the handlers work with. */
+    public record Context(BrokerConfig config, ReplicaManager replicas, MetadataStore metadata, FetchStats fetchStats) {
+    }
+
+    public static RequestDispatcher dispatcher(Context c) {
         return RequestDispatcher.builder()
-                .register(Request.BodyCase.PRODUCE, new ProduceHandler(replicas, topic -> !topic.startsWith("__")))
-                .register(Request.BodyCase.FETCH, new FetchHandler(replicas, fetchStats))
-                .register(Request.BodyCase.LIST_OFFSETS, new ListOffsetsHandler(replicas))
+                .register(Request.BodyCase.METADATA, new MetadataHandler(c.metadata(), c.replicas()))
+                .register(Request.BodyCase.CREATE_TOPICS, new CreateTopicsHandler(c.metadata(),
+                        c.config().getInt(BrokerConfig.NUM_PARTITIONS), c.config().getInt(BrokerConfig.DEFAULT_REPLICATION_FACTOR)))
+                .register(Request.BodyCase.DELETE_TOPICS, new DeleteTopicsHandler(c.metadata()))
+                .register(Request.BodyCase.PRODUCE, new ProduceHandler(c.replicas(), topic -> !Topics.isInternal(topic)))
+                .register(Request.BodyCase.FETCH, new FetchHandler(c.replicas(), c.fetchStats()))
+                .register(Request.BodyCase.LIST_OFFSETS, new ListOffsetsHandler(c.replicas()))
                 .build();
     }
 }

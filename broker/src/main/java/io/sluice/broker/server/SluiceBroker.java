@@ -4,11 +4,22 @@ import io.netty.util.HashedWheelTimer;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.sluice.broker.fetch.FetchStats;
 import io.sluice.broker.log.LogManager;
+import io.sluice.broker.metadata.BrokerRecord;
+import io.sluice.broker.metadata.LocalMetadataStore;
+import io.sluice.broker.metadata.MetadataStore;
+import io.sluice.broker.network.RequestContext;
 import io.sluice.broker.network.SocketServer;
+import io.sluice.broker.network.TrafficCounter;
 import io.sluice.broker.partition.ReplicaManager;
 import io.sluice.broker.request.RequestDispatcher;
 import io.sluice.broker.request.RequestHandlers;
+import io.sluice.broker.state.BrokerStore;
 import io.sluice.broker.util.Clock;
+import io.sluice.proto.frame.InboundFrame;
+import io.sluice.proto.message.ErrorCode;
+import io.sluice.proto.message.Request;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -17,9 +28,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One broker: storage, partitions, request handling and the listener, started in that order and stopped
- * in the reverse one. {@link #close()} is the graceful shutdown of SIGTERM: stop accepting, answer what is
- * in flight, flush the logs and leave the clean-shutdown marker.
+ * One broker: storage, metadata, partitions, request handling and the listener, started in that order and
+ * stopped in the reverse one. {@link #close()} is the graceful shutdown of SIGTERM: stop accepting, answer
+ * what is in flight, flush the logs and leave the clean-shutdown marker.
+ *
+ * <p>The listener is bound before the metadata is opened, so that a broker started on port 0 registers the
+ * port it really has; requests that arrive before it is ready are answered {@code BROKER_NOT_AVAILABLE}.
  *
  * <p>Thread-safety: started by one thread; {@link #close()} may be called from any thread, once is enough.
  */
@@ -27,42 +41,80 @@ public final class SluiceBroker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SluiceBroker.class);
 
     private final BrokerConfig config;
-    private final LogManager logManager;
-    private final HashedWheelTimer timer;
-    private final ReplicaManager replicas;
-    private final ThreadPoolExecutor handlerPool;
     private final FetchStats fetchStats = new FetchStats();
-    private final SocketServer server;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final int boundPort;
+    /** What {@link #close()} stops, in reverse order of starting. */
+    private final Deque<AutoCloseable> started = new ArrayDeque<>();
+    private LogManager logManager;
+    private ReplicaManager replicas;
+    private ThreadPoolExecutor handlerPool;
+    private SocketServer server;
+    private BrokerStore store;
+    private LocalMetadataStore metadata;
+    private volatile RequestDispatcher dispatcher;
+    private int boundPort;
 
-    private SluiceBroker(BrokerConfig config) throws InterruptedException {
+    private SluiceBroker(BrokerConfig config) {
         this.config = config;
-        this.logManager = new LogManager(config.logDirs(), config.logConfig(), Clock.SYSTEM,
-                config.getLong(BrokerConfig.LOG_FLUSH_SCHEDULER_INTERVAL_MS),
-                config.getLong(BrokerConfig.LOG_FLUSH_OFFSET_CHECKPOINT_INTERVAL_MS),
-                config.getLong(BrokerConfig.LOG_RETENTION_CHECK_INTERVAL_MS));
-        this.timer = new HashedWheelTimer(new DefaultThreadFactory("sluice-purgatory", true), 10, TimeUnit.MILLISECONDS);
-        this.replicas = new ReplicaManager(config.nodeId(), logManager, timer);
-        int ioThreads = config.getInt(BrokerConfig.NUM_IO_THREADS);
-        // Bounded by the connections: each has at most one drain task queued at a time.
-        this.handlerPool = new ThreadPoolExecutor(ioThreads, ioThreads, 60, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(100_000), new DefaultThreadFactory("sluice-handler", true));
-        RequestDispatcher dispatcher = RequestHandlers.dispatcher(replicas, fetchStats);
-        this.server = new SocketServer(config.host(), config.port(), config.getInt(BrokerConfig.NUM_NETWORK_THREADS),
-                config.getInt(BrokerConfig.SOCKET_REQUEST_MAX_BYTES),
-                config.getInt(BrokerConfig.QUEUED_MAX_REQUESTS_PER_CONNECTION), dispatcher, handlerPool);
-        this.boundPort = server.start();
     }
 
     /** Starts a broker; on failure everything already started is stopped again. */
     public static SluiceBroker start(BrokerConfig config) {
+        SluiceBroker broker = new SluiceBroker(config);
         try {
-            return new SluiceBroker(config);
+            broker.startAll();
+            return broker;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            broker.close();
             throw new IllegalStateException("interrupted while starting", e);
+        } catch (RuntimeException | Error e) {
+            broker.close();
+            throw e;
         }
+    }
+
+    private void startAll() throws InterruptedException {
+        logManager = new LogManager(config.logDirs(), config.logConfig(), Clock.SYSTEM,
+                config.getLong(BrokerConfig.LOG_FLUSH_SCHEDULER_INTERVAL_MS),
+                config.getLong(BrokerConfig.LOG_FLUSH_OFFSET_CHECKPOINT_INTERVAL_MS),
+                config.getLong(BrokerConfig.LOG_RETENTION_CHECK_INTERVAL_MS));
+        started.push(logManager);
+        HashedWheelTimer timer = new HashedWheelTimer(new DefaultThreadFactory("sluice-purgatory", true), 10, TimeUnit.MILLISECONDS);
+        started.push(timer::stop);
+        replicas = new ReplicaManager(config.nodeId(), logManager, config.logConfig(), timer);
+        started.push(replicas::completeAllDelayed);
+
+        int ioThreads = config.getInt(BrokerConfig.NUM_IO_THREADS);
+        // Each connection has at most one drain task queued at a time, so the queue is bounded by the connections.
+        handlerPool = new ThreadPoolExecutor(ioThreads, ioThreads, 60, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(100_000), new DefaultThreadFactory("sluice-handler", true));
+        started.push(this::stopHandlers);
+        server = new SocketServer(config.host(), config.port(), config.getInt(BrokerConfig.NUM_NETWORK_THREADS),
+                config.getInt(BrokerConfig.SOCKET_REQUEST_MAX_BYTES),
+                config.getInt(BrokerConfig.QUEUED_MAX_REQUESTS_PER_CONNECTION), this::handle, handlerPool);
+        boundPort = server.start();
+        started.push(server);
+
+        store = BrokerStore.open(BrokerStore.dirIn(config.logDirs().get(0)));
+        started.push(store);
+        metadata = new LocalMetadataStore(store, new BrokerRecord(config.nodeId(), config.host(), boundPort));
+        started.push(metadata);
+        metadata.addListener(replicas).join();
+
+        dispatcher = RequestHandlers.dispatcher(new RequestHandlers.Context(config, replicas, metadata, fetchStats));
+        log.info("broker {} of cluster {} serving {} partitions", config.nodeId(), metadata.clusterId(),
+                replicas.partitions().size());
+    }
+
+    private void handle(RequestContext context, InboundFrame<Request> frame) {
+        RequestDispatcher d = dispatcher;
+        if (d == null) {
+            frame.release();
+            context.sendError(ErrorCode.BROKER_NOT_AVAILABLE, "the broker is starting; retry shortly");
+            return;
+        }
+        d.handle(context, frame);
     }
 
     public BrokerConfig config() {
@@ -82,8 +134,12 @@ public final class SluiceBroker implements AutoCloseable {
         return replicas;
     }
 
+    public MetadataStore metadata() {
+        return metadata;
+    }
+
     /** What went out to the sockets, by kind (file regions vs buffers). */
-    public io.sluice.broker.network.TrafficCounter traffic() {
+    public TrafficCounter traffic() {
         return server.traffic();
     }
 
@@ -91,26 +147,42 @@ public final class SluiceBroker implements AutoCloseable {
         return fetchStats;
     }
 
+    private void stopHandlers() throws InterruptedException {
+        if (server != null) {
+            server.stopAccepting();
+        }
+        handlerPool.shutdown();
+        if (!handlerPool.awaitTermination(10, TimeUnit.SECONDS)) {
+            log.warn("requests still running after 10 s; stopping anyway");
+            handlerPool.shutdownNow();
+        }
+    }
+
+    /**
+     * Stops accepting, lets the handler threads finish what they run, answers parked requests, closes the
+     * connections, then the metadata and the logs (flush and clean marker).
+     */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
         log.info("shutting down");
-        server.stopAccepting();
-        handlerPool.shutdown();
-        try {
-            if (!handlerPool.awaitTermination(10, TimeUnit.SECONDS)) {
-                log.warn("requests still running after 10 s; stopping anyway");
-                handlerPool.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        dispatcher = null;
+        // Reverse order of starting, except that the listener stops accepting before the handlers drain.
+        if (server != null) {
+            server.stopAccepting();
         }
-        replicas.completeAllDelayed();
-        server.close();
-        timer.stop();
-        logManager.close();
+        while (!started.isEmpty()) {
+            AutoCloseable c = started.pop();
+            try {
+                c.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                log.warn("shutdown step {} failed", c, e);
+            }
+        }
         log.info("shut down cleanly");
     }
 }

@@ -1,15 +1,13 @@
 package io.sluice.broker.server;
 
-import io.sluice.proto.TopicPartition;
+import java.util.Map;
 
-/** Creates topics on a test broker. */
+/** Creates topics on a test broker, through its metadata as a CreateTopics request would. */
 final class TestTopics {
     private TestTopics() {
     }
 
     static void create(SluiceBroker broker, String topic, int partitions) {
-        for (int p = 0; p < partitions; p++) {
-            broker.replicaManager().becomeLeader(new TopicPartition(topic, p), broker.config().logConfig(), 0);
-        }
+        broker.metadata().createTopic(topic, partitions, 1, Map.of()).join();
     }
 }
