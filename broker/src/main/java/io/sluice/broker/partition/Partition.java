@@ -4,17 +4,23 @@ import io.sluice.broker.log.Log;
 import io.sluice.broker.log.LogAppendInfo;
 import io.sluice.broker.log.LogSlice;
 import io.sluice.broker.log.TimestampOffset;
+import io.sluice.broker.producer.AppendCheck;
+import io.sluice.broker.producer.ProducerStateManager;
 import io.sluice.proto.TopicPartition;
+import io.sluice.proto.message.ErrorCode;
+import io.sluice.proto.record.RecordBatch;
 import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
- * A partition this broker leads: its log, its leader epoch and its high watermark.
+ * A partition this broker leads: its log, its leader epoch, its high watermark, and the state of the
+ * idempotent producers writing to it (so that a retried batch is answered with its original offset
+ * instead of being written twice).
  *
  * <p>On a single node the in-sync set is this broker alone, so the high watermark follows the log end as
  * soon as an append returns; replication will move it only when the followers in the ISR have the data.
  *
- * <p>Thread-safety: appends are serialized by {@code appendLock} (which will also guard the producer state);
+ * <p>Thread-safety: appends, and everything about the producer state, are serialized by {@code appendLock};
  * reads run concurrently with appends and see the high watermark through a volatile.
  */
 public final class Partition {
@@ -22,16 +28,22 @@ public final class Partition {
     private final Log log;
     private final int nodeId;
     private final Object appendLock = new Object();
+    /** Guarded by {@code appendLock}. */
+    private final ProducerStateManager producers;
     private volatile int leaderEpoch;
     private volatile long highWatermark;
     private volatile List<Integer> isr;
 
-    Partition(TopicPartition tp, Log log, int nodeId, int leaderEpoch) {
+    Partition(TopicPartition tp, Log log, int nodeId, int leaderEpoch, ProducerStateManager producers) {
         this.tp = tp;
         this.log = log;
         this.nodeId = nodeId;
         this.leaderEpoch = leaderEpoch;
         this.isr = List.of(nodeId);
+        this.producers = producers;
+        synchronized (appendLock) {
+            producers.load(log);
+        }
         // One replica: everything the log holds after recovery is committed.
         this.highWatermark = log.logEndOffset();
     }
@@ -69,14 +81,60 @@ public final class Partition {
     }
 
     /**
-     * Appends a producer's batches as the leader; returns what was appended. The high watermark moves with
-     * the log end (ISR of one).
+     * Appends a producer's batches (position to limit) as the leader. An idempotent producer's batch is first
+     * checked against what this partition remembers of it: a retry of a remembered batch is answered with its
+     * original offsets and not written again; a gap or a fenced epoch is refused. The high watermark moves
+     * with the log end (ISR of one).
+     *
+     * @throws io.sluice.proto.record.CorruptRecordException when a batch fails validation (nothing is appended)
      */
-    public LogAppendInfo appendAsLeader(ByteBuffer records) {
+    public AppendResult appendAsLeader(ByteBuffer records) {
+        RecordBatch first = RecordBatch.at(records, records.position());
+        boolean single = first.sizeInBytes() == records.remaining();
+        if (!single && first.producerId() != RecordBatch.NO_PRODUCER_ID) {
+            // Kafka's rule too: with one batch per partition, a request is either a retry or not, never half of each.
+            return AppendResult.refused(ErrorCode.INVALID_REQUEST, tp + ": an idempotent producer sends one batch per"
+                    + " partition in a request; this one holds several");
+        }
         synchronized (appendLock) {
-            LogAppendInfo info = log.appendAsLeader(records, leaderEpoch);
-            highWatermark = log.logEndOffset();
-            return info;
+            AppendCheck check = producers.check(first);
+            switch (check.outcome()) {
+                case APPEND -> {
+                    LogAppendInfo info = log.appendAsLeader(records, leaderEpoch);
+                    // The buffer now holds the offsets the log gave the batch.
+                    producers.update(RecordBatch.at(records, records.position()), info.firstOffset(), info.lastOffset());
+                    highWatermark = log.logEndOffset();
+                    return AppendResult.appended(info);
+                }
+                case DUPLICATE -> {
+                    first.validate(); // a corrupt batch is refused as corrupt, not answered as a retry
+                    return AppendResult.duplicate(check.duplicateOf());
+                }
+                default -> {
+                    return AppendResult.refused(check.errorCode(), check.message());
+                }
+            }
+        }
+    }
+
+    /** Stores the producer state as of the log end, so a restart replays only the batches after it. */
+    public void snapshotProducerState() {
+        synchronized (appendLock) {
+            producers.takeSnapshot(log.logEndOffset());
+        }
+    }
+
+    /** Forgets producers whose batches retention deleted. */
+    public void onRetention() {
+        synchronized (appendLock) {
+            producers.onLogStartOffsetIncremented(log.logStartOffset());
+        }
+    }
+
+    /** Drops the producer state with the partition (the topic was deleted). */
+    void clearProducerState() {
+        synchronized (appendLock) {
+            producers.clear();
         }
     }
 

@@ -7,6 +7,8 @@ import io.sluice.broker.log.LogManager;
 import io.sluice.broker.metadata.MetadataListener;
 import io.sluice.broker.metadata.PartitionRecord;
 import io.sluice.broker.metadata.TopicRecord;
+import io.sluice.broker.producer.ProducerStateManager;
+import io.sluice.broker.producer.ProducerStateStore;
 import io.sluice.broker.purgatory.DelayedOperation;
 import io.sluice.broker.purgatory.Purgatory;
 import io.sluice.proto.TopicPartition;
@@ -26,14 +28,17 @@ public final class ReplicaManager implements MetadataListener {
     private final int nodeId;
     private final LogManager logManager;
     private final LogConfig defaultLogConfig;
+    private final ProducerStateStore producerStates;
     private final ConcurrentHashMap<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
     private final Purgatory<DelayedOperation> fetchPurgatory;
     private final Purgatory<DelayedOperation> producePurgatory;
 
-    public ReplicaManager(int nodeId, LogManager logManager, LogConfig defaultLogConfig, Timer timer) {
+    public ReplicaManager(int nodeId, LogManager logManager, LogConfig defaultLogConfig,
+                          ProducerStateStore producerStates, Timer timer) {
         this.nodeId = nodeId;
         this.logManager = logManager;
         this.defaultLogConfig = defaultLogConfig;
+        this.producerStates = producerStates;
         this.fetchPurgatory = new Purgatory<>("fetch", timer);
         this.producePurgatory = new Purgatory<>("produce", timer);
     }
@@ -63,7 +68,7 @@ public final class ReplicaManager implements MetadataListener {
     public Partition becomeLeader(TopicPartition tp, LogConfig config, int leaderEpoch) {
         return partitions.computeIfAbsent(tp, k -> {
             Log log = logManager.getOrCreateLog(tp, config);
-            return new Partition(tp, log, nodeId, leaderEpoch);
+            return new Partition(tp, log, nodeId, leaderEpoch, new ProducerStateManager(tp, producerStates));
         });
     }
 
@@ -73,6 +78,7 @@ public final class ReplicaManager implements MetadataListener {
         fetchPurgatory.removeKey(tp);
         producePurgatory.removeKey(tp);
         if (removed != null) {
+            removed.clearProducerState();
             logManager.deleteLog(tp);
         }
     }
@@ -99,6 +105,14 @@ public final class ReplicaManager implements MetadataListener {
         TopicPartition tp = partition.topicPartition();
         producePurgatory.checkAndComplete(tp);
         fetchPurgatory.checkAndComplete(tp);
+    }
+
+    /** Snapshots every partition's producer state (periodically, and at a clean shutdown before the logs close). */
+    public void snapshotProducerStates() {
+        for (Partition p : partitions.values()) {
+            p.onRetention();
+            p.snapshotProducerState();
+        }
     }
 
     /** Answers every parked request now (shutdown). */

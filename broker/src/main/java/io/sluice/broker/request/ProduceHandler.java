@@ -1,9 +1,9 @@
 package io.sluice.broker.request;
 
 import io.netty.buffer.ByteBuf;
-import io.sluice.broker.log.LogAppendInfo;
 import io.sluice.broker.network.RequestContext;
 import io.sluice.broker.network.RequestHandler;
+import io.sluice.broker.partition.AppendResult;
 import io.sluice.broker.partition.Partition;
 import io.sluice.broker.partition.ReplicaManager;
 import io.sluice.broker.purgatory.DelayedOperation;
@@ -29,6 +29,9 @@ import org.slf4j.LoggerFactory;
  * partition's log as its leader. Every batch is validated in full before any byte of it reaches the file.
  * {@code acks=0} gets no answer, {@code acks=1} is answered once the leader has appended, {@code acks=all}
  * once the high watermark has passed every appended batch (it parks in the purgatory until then).
+ *
+ * <p>A retry of an idempotent producer's batch that the partition still remembers is answered like the
+ * original was, {@code NONE} with the original base offset (as Kafka does), and nothing is written again.
  */
 final class ProduceHandler implements RequestHandler {
     private static final Logger log = LoggerFactory.getLogger(ProduceHandler.class);
@@ -114,9 +117,14 @@ final class ProduceHandler implements RequestHandler {
             return new Appended(tp, partition, null, ApiError.of(ErrorCode.CORRUPT_MESSAGE, tp + ": no record batch"));
         }
         try {
-            LogAppendInfo info = partition.appendAsLeader(raw.nioBuffer(position, size));
-            replicas.onLogAppended(partition);
-            return new Appended(tp, partition, info, ApiError.NONE);
+            AppendResult result = partition.appendAsLeader(raw.nioBuffer(position, size));
+            if (result.isError()) {
+                return new Appended(tp, partition, null, ApiError.of(result.error(), result.message()));
+            }
+            if (result.appended() != null) {
+                replicas.onLogAppended(partition);
+            }
+            return new Appended(tp, partition, result, ApiError.NONE);
         } catch (RuntimeException e) {
             return new Appended(tp, partition, null, ApiError.from(e, tp));
         }
@@ -140,7 +148,7 @@ final class ProduceHandler implements RequestHandler {
                     .setPartition(a.tp.partition())
                     .setErrorCode(error.code())
                     .setErrorMessage(error.message())
-                    .setBaseOffset(a.info == null || error.isError() ? -1 : a.info.firstOffset())
+                    .setBaseOffset(a.result == null || error.isError() ? -1 : a.result.firstOffset())
                     .setLogAppendTime(-1)
                     .setLogStartOffset(a.partition == null ? -1 : a.partition.logStartOffset());
             topic.addPartitions(p);
@@ -152,10 +160,13 @@ final class ProduceHandler implements RequestHandler {
     }
 
     /** One partition's part of the request and what became of it. */
-    private record Appended(TopicPartition tp, Partition partition, LogAppendInfo info, ApiError error) {
-        /** True once the high watermark has passed everything appended (or there is nothing to wait for). */
+    private record Appended(TopicPartition tp, Partition partition, AppendResult result, ApiError error) {
+        /**
+         * True once the high watermark has passed everything appended, or the original of a retried batch
+         * (or there is nothing to wait for).
+         */
         boolean committed() {
-            return info == null || partition.highWatermark() > info.lastOffset();
+            return result == null || partition.highWatermark() > result.lastOffset();
         }
     }
 

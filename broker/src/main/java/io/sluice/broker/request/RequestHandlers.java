@@ -4,6 +4,7 @@ import io.sluice.broker.fetch.FetchStats;
 import io.sluice.broker.metadata.MetadataStore;
 import io.sluice.broker.metadata.Topics;
 import io.sluice.broker.partition.ReplicaManager;
+import io.sluice.broker.producer.ProducerIdManager;
 import io.sluice.broker.server.BrokerConfig;
 import io.sluice.proto.message.Request;
 
@@ -13,7 +14,8 @@ public final class RequestHandlers {
     }
 
     /** What the handlers work with. */
-    public record Context(BrokerConfig config, ReplicaManager replicas, MetadataStore metadata, FetchStats fetchStats) {
+    public record Context(BrokerConfig config, ReplicaManager replicas, MetadataStore metadata,
+                          ProducerIdManager producerIds, FetchStats fetchStats) {
     }
 
     public static RequestDispatcher dispatcher(Context c) {
@@ -25,6 +27,7 @@ public final class RequestHandlers {
                 .register(Request.BodyCase.PRODUCE, new ProduceHandler(c.replicas(), topic -> !Topics.isInternal(topic)))
                 .register(Request.BodyCase.FETCH, new FetchHandler(c.replicas(), c.fetchStats()))
                 .register(Request.BodyCase.LIST_OFFSETS, new ListOffsetsHandler(c.replicas()))
+                .register(Request.BodyCase.INIT_PRODUCER_ID, new InitProducerIdHandler(c.producerIds()))
                 .build();
     }
 }

@@ -11,6 +11,8 @@ import io.sluice.broker.network.RequestContext;
 import io.sluice.broker.network.SocketServer;
 import io.sluice.broker.network.TrafficCounter;
 import io.sluice.broker.partition.ReplicaManager;
+import io.sluice.broker.producer.ProducerIdManager;
+import io.sluice.broker.producer.ProducerStateStore;
 import io.sluice.broker.request.RequestDispatcher;
 import io.sluice.broker.request.RequestHandlers;
 import io.sluice.broker.state.BrokerStore;
@@ -21,6 +23,8 @@ import io.sluice.proto.message.Request;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -52,7 +56,11 @@ public final class SluiceBroker implements AutoCloseable {
     private BrokerStore store;
     private LocalMetadataStore metadata;
     private volatile RequestDispatcher dispatcher;
+    private ScheduledExecutorService maintenance;
     private int boundPort;
+
+    /** How often producer state is snapshotted, bounding what a restart after a crash replays. */
+    private static final long PRODUCER_SNAPSHOT_INTERVAL_MS = 60_000;
 
     private SluiceBroker(BrokerConfig config) {
         this.config = config;
@@ -74,37 +82,63 @@ public final class SluiceBroker implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts everything. {@link #close()} pops {@code started}, so what is pushed last stops first: the
+     * maintenance tasks, then the handler threads (they finish what they run), the metadata, the parked
+     * requests (answered while the connections are still open), the listener and its connections, a last
+     * producer-state snapshot, the timer, the store, and the logs (flush, clean marker).
+     */
     private void startAll() throws InterruptedException {
         logManager = new LogManager(config.logDirs(), config.logConfig(), Clock.SYSTEM,
                 config.getLong(BrokerConfig.LOG_FLUSH_SCHEDULER_INTERVAL_MS),
                 config.getLong(BrokerConfig.LOG_FLUSH_OFFSET_CHECKPOINT_INTERVAL_MS),
                 config.getLong(BrokerConfig.LOG_RETENTION_CHECK_INTERVAL_MS));
         started.push(logManager);
+        store = BrokerStore.open(BrokerStore.dirIn(config.logDirs().get(0)));
+        started.push(store);
         HashedWheelTimer timer = new HashedWheelTimer(new DefaultThreadFactory("sluice-purgatory", true), 10, TimeUnit.MILLISECONDS);
         started.push(timer::stop);
-        replicas = new ReplicaManager(config.nodeId(), logManager, config.logConfig(), timer);
-        started.push(replicas::completeAllDelayed);
+        replicas = new ReplicaManager(config.nodeId(), logManager, config.logConfig(), new ProducerStateStore(store), timer);
+        started.push(replicas::snapshotProducerStates);
 
         int ioThreads = config.getInt(BrokerConfig.NUM_IO_THREADS);
         // Each connection has at most one drain task queued at a time, so the queue is bounded by the connections.
         handlerPool = new ThreadPoolExecutor(ioThreads, ioThreads, 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(100_000), new DefaultThreadFactory("sluice-handler", true));
-        started.push(this::stopHandlers);
         server = new SocketServer(config.host(), config.port(), config.getInt(BrokerConfig.NUM_NETWORK_THREADS),
                 config.getInt(BrokerConfig.SOCKET_REQUEST_MAX_BYTES),
                 config.getInt(BrokerConfig.QUEUED_MAX_REQUESTS_PER_CONNECTION), this::handle, handlerPool);
-        boundPort = server.start();
         started.push(server);
+        started.push(replicas::completeAllDelayed);
+        started.push(() -> {
+            if (metadata != null) {
+                metadata.close();
+            }
+        });
+        started.push(this::stopHandlers);
+        boundPort = server.start();
 
-        store = BrokerStore.open(BrokerStore.dirIn(config.logDirs().get(0)));
-        started.push(store);
         metadata = new LocalMetadataStore(store, new BrokerRecord(config.nodeId(), config.host(), boundPort));
-        started.push(metadata);
         metadata.addListener(replicas).join();
+        ProducerIdManager producerIds = new ProducerIdManager(metadata, ProducerIdManager.DEFAULT_BLOCK_SIZE);
 
-        dispatcher = RequestHandlers.dispatcher(new RequestHandlers.Context(config, replicas, metadata, fetchStats));
+        maintenance = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("sluice-maintenance", true));
+        started.push(maintenance::shutdownNow);
+        maintenance.scheduleWithFixedDelay(this::snapshotProducerStates, PRODUCER_SNAPSHOT_INTERVAL_MS,
+                PRODUCER_SNAPSHOT_INTERVAL_MS, TimeUnit.MILLISECONDS);
+
+        dispatcher = RequestHandlers.dispatcher(new RequestHandlers.Context(config, replicas, metadata, producerIds,
+                fetchStats));
         log.info("broker {} of cluster {} serving {} partitions", config.nodeId(), metadata.clusterId(),
                 replicas.partitions().size());
+    }
+
+    private void snapshotProducerStates() {
+        try {
+            replicas.snapshotProducerStates();
+        } catch (RuntimeException e) {
+            log.warn("producer state snapshot failed; a restart will replay more of the logs", e);
+        }
     }
 
     private void handle(RequestContext context, InboundFrame<Request> frame) {
@@ -148,9 +182,6 @@ public final class SluiceBroker implements AutoCloseable {
     }
 
     private void stopHandlers() throws InterruptedException {
-        if (server != null) {
-            server.stopAccepting();
-        }
         handlerPool.shutdown();
         if (!handlerPool.awaitTermination(10, TimeUnit.SECONDS)) {
             log.warn("requests still running after 10 s; stopping anyway");
@@ -169,7 +200,7 @@ public final class SluiceBroker implements AutoCloseable {
         }
         log.info("shutting down");
         dispatcher = null;
-        // Reverse order of starting, except that the listener stops accepting before the handlers drain.
+        // The listener stops accepting first; then everything in reverse order of starting (see startAll).
         if (server != null) {
             server.stopAccepting();
         }
