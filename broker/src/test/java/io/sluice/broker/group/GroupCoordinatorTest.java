@@ -295,6 +295,51 @@ class GroupCoordinatorTest {
     }
 
     @Test
+    void aFailedAppendAnswersCoordinatorNotAvailableAndLeavesTheViewAlone() throws Exception {
+        commit("g", Map.of(ORDERS_0, om(1, "")));
+        OffsetsLog failing = new OffsetsLog() {
+            @Override
+            public LogAppendInfo append(int partition, ByteBuffer batch) {
+                throw new IllegalStateException("disk on fire");
+            }
+
+            @Override
+            public LogSlice read(int partition, long offset, int maxBytes) {
+                return offsetsLog.read(partition, offset, maxBytes);
+            }
+
+            @Override
+            public long logEndOffset(int partition) {
+                return offsetsLog.logEndOffset(partition);
+            }
+
+            @Override
+            public long logStartOffset(int partition) {
+                return offsetsLog.logStartOffset(partition);
+            }
+        };
+        coordinator.close();
+        coordinator = new GroupCoordinator(failing, store, PARTITIONS, GroupCoordinator.DEFAULT_MAX_METADATA_BYTES, clock);
+        await(coordinator.load(coordinator.partitionFor("g")));
+        assertThat(commit("g", Map.of(ORDERS_0, om(2, "")))).containsExactly(
+                Map.entry(ORDERS_0, ErrorCode.COORDINATOR_NOT_AVAILABLE));
+        assertThat(fetchOffsets("g")).containsExactly(Map.entry(ORDERS_0, 1L));
+    }
+
+    @Test
+    void aCommitTheViewMissedUnloadsThePartitionUntilItIsLoadedAgain() throws Exception {
+        int p = coordinator.partitionFor("g");
+        commit("g", Map.of(ORDERS_0, om(1, "")));
+        store.close(); // the view cannot be written now; the log still can
+        assertThat(commit("g", Map.of(ORDERS_0, om(2, "")))).as("the commit is in the log")
+                .containsExactly(Map.entry(ORDERS_0, ErrorCode.NONE));
+        assertThat(await(coordinator.isLoaded(p))).isFalse();
+        assertThat(await(coordinator.fetch("g", null)).error()).isEqualTo(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+        restart();
+        assertThat(fetchOffsets("g")).containsExactly(Map.entry(ORDERS_0, 2L));
+    }
+
+    @Test
     void recordCodecRoundTrips() {
         OffsetKey key = new OffsetKey("gröup", new TopicPartition("t.x", 12345));
         assertThat(OffsetRecords.decodeKey(ByteBuffer.wrap(OffsetRecords.encodeKey(key)))).isEqualTo(key);
