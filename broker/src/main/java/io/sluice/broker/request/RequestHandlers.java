@@ -1,6 +1,7 @@
 package io.sluice.broker.request;
 
 import io.sluice.broker.fetch.FetchStats;
+import io.sluice.broker.group.GroupCoordinator;
 import io.sluice.broker.metadata.MetadataStore;
 import io.sluice.broker.metadata.Topics;
 import io.sluice.broker.partition.ReplicaManager;
@@ -15,7 +16,7 @@ public final class RequestHandlers {
 
     /** What the handlers work with. */
     public record Context(BrokerConfig config, ReplicaManager replicas, MetadataStore metadata,
-                          ProducerIdManager producerIds, FetchStats fetchStats) {
+                          ProducerIdManager producerIds, GroupCoordinator groups, FetchStats fetchStats) {
     }
 
     public static RequestDispatcher dispatcher(Context c) {
@@ -28,6 +29,8 @@ public final class RequestHandlers {
                 .register(Request.BodyCase.FETCH, new FetchHandler(c.replicas(), c.fetchStats()))
                 .register(Request.BodyCase.LIST_OFFSETS, new ListOffsetsHandler(c.replicas()))
                 .register(Request.BodyCase.INIT_PRODUCER_ID, new InitProducerIdHandler(c.producerIds()))
+                .register(Request.BodyCase.OFFSET_COMMIT, new OffsetCommitHandler(c.groups()))
+                .register(Request.BodyCase.OFFSET_FETCH, new OffsetFetchHandler(c.groups()))
                 .build();
     }
 }

@@ -3,6 +3,8 @@ package io.sluice.broker.server;
 import io.netty.util.HashedWheelTimer;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.sluice.broker.fetch.FetchStats;
+import io.sluice.broker.group.GroupCoordinator;
+import io.sluice.broker.log.LogConfig;
 import io.sluice.broker.log.LogManager;
 import io.sluice.broker.metadata.BrokerRecord;
 import io.sluice.broker.metadata.LocalMetadataStore;
@@ -22,7 +24,9 @@ import io.sluice.proto.message.ErrorCode;
 import io.sluice.proto.message.Request;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -55,9 +59,13 @@ public final class SluiceBroker implements AutoCloseable {
     private SocketServer server;
     private BrokerStore store;
     private LocalMetadataStore metadata;
+    private GroupCoordinator groups;
     private volatile RequestDispatcher dispatcher;
     private ScheduledExecutorService maintenance;
     private int boundPort;
+
+    /** Segment size of {@code __consumer_offsets}: Kafka's {@code offsets.topic.segment.bytes}. */
+    private static final int OFFSETS_SEGMENT_BYTES = 100 << 20;
 
     /** How often producer state is snapshotted, bounding what a restart after a crash replays. */
     private static final long PRODUCER_SNAPSHOT_INTERVAL_MS = 60_000;
@@ -115,12 +123,18 @@ public final class SluiceBroker implements AutoCloseable {
                 metadata.close();
             }
         });
+        started.push(() -> {
+            if (groups != null) {
+                groups.close();
+            }
+        });
         started.push(this::stopHandlers);
         boundPort = server.start();
 
         metadata = new LocalMetadataStore(store, new BrokerRecord(config.nodeId(), config.host(), boundPort));
         metadata.addListener(replicas).join();
         ProducerIdManager producerIds = new ProducerIdManager(metadata, ProducerIdManager.DEFAULT_BLOCK_SIZE);
+        groups = startGroupCoordinator();
 
         maintenance = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("sluice-maintenance", true));
         started.push(maintenance::shutdownNow);
@@ -128,9 +142,34 @@ public final class SluiceBroker implements AutoCloseable {
                 PRODUCER_SNAPSHOT_INTERVAL_MS, TimeUnit.MILLISECONDS);
 
         dispatcher = RequestHandlers.dispatcher(new RequestHandlers.Context(config, replicas, metadata, producerIds,
-                fetchStats));
+                groups, fetchStats));
         log.info("broker {} of cluster {} serving {} partitions", config.nodeId(), metadata.clusterId(),
                 replicas.partitions().size());
+    }
+
+    /**
+     * Creates {@code __consumer_offsets} on first start, then brings the committed-offsets view of each of
+     * its partitions up to the log before any request is served.
+     */
+    private GroupCoordinator startGroupCoordinator() {
+        String topic = GroupCoordinator.OFFSETS_TOPIC;
+        if (metadata.topic(topic).isEmpty()) {
+            // Commits are small: small segments, little prefill. No retention: the view is rebuilt from the log.
+            metadata.createInternalTopic(topic, config.getInt(BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS), 1, Map.of(
+                    LogConfig.SEGMENT_BYTES, Integer.toString(OFFSETS_SEGMENT_BYTES),
+                    LogConfig.SEGMENT_PREFILL_BYTES, Integer.toString(1 << 20),
+                    LogConfig.RETENTION_MS, "-1")).join();
+        }
+        int partitions = metadata.topic(topic).orElseThrow().partitions();
+        GroupCoordinator groups = new GroupCoordinator(new OffsetsTopicLog(replicas), store, partitions,
+                GroupCoordinator.DEFAULT_MAX_METADATA_BYTES, Clock.SYSTEM);
+        this.groups = groups;
+        CompletableFuture<?>[] loads = new CompletableFuture<?>[partitions];
+        for (int p = 0; p < partitions; p++) {
+            loads[p] = groups.load(p);
+        }
+        CompletableFuture.allOf(loads).join();
+        return groups;
     }
 
     private void snapshotProducerStates() {

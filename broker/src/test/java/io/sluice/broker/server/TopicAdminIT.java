@@ -1,6 +1,7 @@
 package io.sluice.broker.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.sluice.broker.testing.RawConnection;
 import io.sluice.broker.testing.TestBatches;
@@ -22,6 +23,7 @@ import io.sluice.proto.message.TopicResult;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -117,9 +119,12 @@ class TopicAdminIT {
         }
         assertThat(metadata(List.of("clicks")).getTopics(0).getErrorCode()).isEqualTo(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         assertThat(broker.replicaManager().partition(new TopicPartition("clicks", 1))).isNull();
-        try (var files = Files.list(dir.resolve("data"))) {
-            assertThat(files.map(f -> f.getFileName().toString())).noneMatch(n -> n.startsWith("clicks-"));
-        }
+        // The directories are renamed at once and removed in the background.
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            try (var files = Files.list(dir.resolve("data"))) {
+                assertThat(files.map(f -> f.getFileName().toString())).noneMatch(n -> n.startsWith("clicks-"));
+            }
+        });
     }
 
     private List<TopicResult> create(CreatableTopic.Builder... topics) throws InterruptedException {
