@@ -56,6 +56,15 @@ public final class FakeBroker implements AutoCloseable {
             return channel;
         }
 
+        /** Keeps the request (and its raw tail) beyond the handler's return; release it later. */
+        public void retain() {
+            frame.retain();
+        }
+
+        public void release() {
+            frame.release();
+        }
+
         /** Sends {@code response} with this request's correlation id; takes ownership of {@code tail}. */
         public void reply(Response.Builder response, ByteBuf... tail) {
             OutboundFrame out = new OutboundFrame(response.setCorrelationId(request().getCorrelationId()).build());
