@@ -76,6 +76,7 @@ public final class MiniBroker implements AutoCloseable {
     private final Map<String, Map<TopicPartition, Long>> committed = new HashMap<>();
     private final Map<Long, Map<TopicPartition, ProducerState>> producers = new HashMap<>();
     private long nextProducerId = 1000;
+    private final java.util.Set<FakeBroker.Exchange> parked = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** Every produced batch as received (before the broker sets offsets): partition, base sequence, CRC. */
     public final List<String> received = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -127,6 +128,12 @@ public final class MiniBroker implements AutoCloseable {
     @Override
     public void close() {
         server.close();
+        // Long-polling fetches the stopped event loop will never answer.
+        for (FakeBroker.Exchange ex : parked) {
+            if (parked.remove(ex)) {
+                ex.release();
+            }
+        }
     }
 
     private synchronized void handle(FakeBroker.Exchange ex) {
@@ -291,7 +298,8 @@ public final class MiniBroker implements AutoCloseable {
                 }
                 int size = 0;
                 Map.Entry<Long, byte[]> e = log.batches.floorEntry(p.getFetchOffset());
-                Long from = e == null ? log.batches.ceilingKey(p.getFetchOffset()) : e.getKey();
+                Long from = e == null || lastOffset(e.getValue()) < p.getFetchOffset()
+                        ? log.batches.ceilingKey(p.getFetchOffset()) : e.getKey();
                 if (from != null) {
                     for (byte[] b : log.batches.tailMap(from, true).values()) {
                         if (size > 0 && size + b.length > p.getPartitionMaxBytes()) {
@@ -312,7 +320,11 @@ public final class MiniBroker implements AutoCloseable {
         if (total < Math.max(1, req.getMinBytes()) && System.nanoTime() < deadlineNanos) {
             tail.forEach(ByteBuf::release);
             ex.retain();
+            parked.add(ex);
             ex.channel().eventLoop().schedule(() -> {
+                if (!parked.remove(ex)) {
+                    return;
+                }
                 try {
                     fetch(ex, deadlineNanos);
                 } finally {
@@ -322,6 +334,10 @@ public final class MiniBroker implements AutoCloseable {
             return;
         }
         ex.reply(Response.newBuilder().setFetch(out), tail.toArray(new ByteBuf[0]));
+    }
+
+    private static long lastOffset(byte[] batch) {
+        return RecordBatch.at(ByteBuffer.wrap(batch), 0).lastOffset();
     }
 
     private ListOffsetsResponse.Builder listOffsets(Request r) {
