@@ -12,6 +12,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -99,6 +100,9 @@ public final class BrokerConnection implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         BrokerConnection connection = new BrokerConnection(ch, address, config);
                         holder[0] = connection;
+                        // Several requests written in one event-loop task (the producer's sender) go out in one
+                        // writev; flushes during a read are consolidated until the read completes.
+                        ch.pipeline().addLast("flush", new FlushConsolidationHandler(256, true));
                         ch.pipeline().addLast("decoder", new FrameDecoder<>(Response.parser(), config.maxFrameBytes()));
                         ch.pipeline().addLast("encoder", new FrameEncoder());
                         ch.pipeline().addLast("handler", connection.new Handler());

@@ -181,7 +181,9 @@ public final class Producer implements AutoCloseable {
             return;
         }
         closed = true;
-        sender.beginClose();
+        if (!timeout.isZero()) {
+            sender.beginClose();
+        }
         long deadline = System.nanoTime() + timeout.toNanos();
         try {
             for (ProducerBatch b : accumulator.incomplete()) {

@@ -143,6 +143,22 @@ final class Sender {
         if (!canSend && idempotent && !forceClosed) {
             initProducerId();
         }
+        // Up to max.in.flight requests per leader in one run, so that they leave in one flush.
+        boolean sent = false;
+        for (int pass = 0; pass < config.maxInFlight(); pass++) {
+            if (!drainOnce(now, canSend, pass == 0)) {
+                break;
+            }
+            sent = true;
+        }
+        if (sent) {
+            // More batches may be ready than this run took.
+            wakeup();
+        }
+    }
+
+    /** One request per leader at most; returns true when one was sent. */
+    private boolean drainOnce(long now, boolean canSend, boolean firstPass) {
         Cluster cluster = client.cluster();
         boolean flushing = flushes.get() > 0 || closing;
         long nextWake = Long.MAX_VALUE;
@@ -155,7 +171,9 @@ final class Sender {
                 tq.ensurePartitions(count);
             }
             for (PartitionDeque dq : tq.partitions) {
-                expire(dq, now);
+                if (firstPass) {
+                    expire(dq, now);
+                }
                 boolean queued;
                 synchronized (dq) {
                     queued = !dq.batches.isEmpty();
@@ -223,16 +241,13 @@ final class Sender {
                 sent = true;
             }
         }
-        if (needMetadata) {
+        if (needMetadata && firstPass) {
             client.requestMetadataUpdate().whenComplete((c, e) -> wakeup());
-        }
-        if (sent) {
-            // More batches may be ready than one request per leader took.
-            wakeup();
         }
         if (nextWake != Long.MAX_VALUE) {
             scheduleAt(nextWake);
         }
+        return sent;
     }
 
     /** The established connection to {@code nodeId}, or null after starting a connect that wakes the sender. */

@@ -86,6 +86,8 @@ public final class MiniBroker implements AutoCloseable {
     public final AtomicInteger dropProduceResponses = new AtomicInteger();
     public final AtomicInteger produceRequests = new AtomicInteger();
     public final AtomicInteger fetchRequests = new AtomicInteger();
+    /** Produce answers offsets without checking or storing the batches (for measuring the producer alone). */
+    public volatile boolean sink;
 
     public MiniBroker() throws InterruptedException {
         server = new FakeBroker(this::handle);
@@ -241,6 +243,14 @@ public final class MiniBroker implements AutoCloseable {
             return r.setErrorCode(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         }
         long firstOffset = -1;
+        if (sink) {
+            PartitionLog log = logs.get(tp.partition());
+            long base = log.logEnd;
+            for (RecordBatch batch : RecordBatches.of(bytes)) {
+                log.logEnd += batch.recordCount();
+            }
+            return r.setBaseOffset(base).setLogAppendTime(-1);
+        }
         for (RecordBatch batch : RecordBatches.of(bytes)) {
             batch.validate();
             received.add(tp + " seq=" + batch.baseSequence() + " crc=" + batch.checksum());
