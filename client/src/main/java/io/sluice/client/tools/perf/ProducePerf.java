@@ -1,0 +1,150 @@
+package io.sluice.client.tools.perf;
+
+import io.sluice.client.ClientConfig;
+import io.sluice.client.admin.Admin;
+import io.sluice.client.errors.SluiceException;
+import io.sluice.client.errors.TopicExistsException;
+import io.sluice.client.errors.UnknownTopicException;
+import io.sluice.client.producer.Callback;
+import io.sluice.client.producer.Producer;
+import io.sluice.client.producer.ProducerRecord;
+import io.sluice.client.producer.RecordMetadata;
+import java.io.PrintStream;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** {@code sluice-perf produce}: sends N records of S random bytes and measures send-to-ack. */
+@Command(name = "produce", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Sends --records records of --record-size random bytes (pre-generated; no key) and reports "
+                + "records/s, MiB/s (2^20 bytes) and the latency from send() to the record's acknowledgement "
+                + "(p50/p99/p99.9/max, HdrHistogram). The topic is created with --partitions when it does not exist.",
+                "Producer defaults are Kafka's (batch.size 16384, linger.ms 5, buffer.memory 33554432) except acks, "
+                        + "which defaults to 1 (the bench workload); --producer-prop overrides any setting."})
+final class ProducePerf implements Callable<Integer> {
+    private static final int DISTINCT_VALUES = 16;
+
+    @Mixin
+    PerfOptions options;
+
+    @Spec
+    CommandSpec spec;
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    ProducePerf(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    @Override
+    public Integer call() {
+        options.validate(spec);
+        Map<String, Object> props = new HashMap<>();
+        props.put("bootstrap.servers", options.bootstrap);
+        props.put("client.id", "sluice-perf-producer");
+        props.put("acks", options.acks);
+        props.put("batch.size", options.batchSize);
+        props.put("linger.ms", options.lingerMs);
+        props.putAll(options.producerProps);
+        Producer producer;
+        try {
+            producer = new Producer(props);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        try (producer) {
+            ensureTopic(options.bootstrap, options.topic, options.partitions);
+            byte[][] values = randomValues(options.recordSize);
+            AtomicLong failed = new AtomicLong();
+            AtomicReference<Exception> firstError = new AtomicReference<>();
+            Callback warmupCallback = (md, e) -> {
+                if (e != null) {
+                    failed.incrementAndGet();
+                    firstError.compareAndSet(null, e);
+                }
+            };
+            for (long i = 0; i < options.warmupRecords; i++) {
+                producer.send(new ProducerRecord(options.topic, null, values[(int) (i % DISTINCT_VALUES)]), warmupCallback);
+            }
+            producer.flush();
+            check(failed, firstError);
+
+            try (PerfStats stats = new PerfStats("produce", "send to ack", options.recordSize, err)) {
+                stats.start();
+                long start = System.nanoTime();
+                Throttler throttler = new Throttler(options.throughput, start);
+                for (long i = 0; i < options.records; i++) {
+                    throttler.await(i);
+                    producer.send(new ProducerRecord(options.topic, null, values[(int) (i % DISTINCT_VALUES)]),
+                            new Timed(System.nanoTime(), stats, options.recordSize, failed, firstError));
+                }
+                producer.flush();
+                stats.stop();
+                check(failed, firstError);
+                out.println(options.json ? stats.json() : stats.summary());
+            }
+        }
+        return 0;
+    }
+
+    private static void check(AtomicLong failed, AtomicReference<Exception> firstError) {
+        if (failed.get() > 0) {
+            Exception e = firstError.get();
+            String message = failed.get() + " record(s) failed; the first: " + e.getMessage();
+            throw e instanceof SluiceException se
+                    ? new SluiceException(se.errorCode(), false, message, e)
+                    : new IllegalStateException(message, e);
+        }
+    }
+
+    /** Creates the topic when it does not exist. */
+    static void ensureTopic(String bootstrap, String topic, int partitions) {
+        try (Admin admin = new Admin(ClientConfig.of(bootstrap).withClientId("sluice-perf-admin")
+                .withRequestTimeoutMs(10_000))) {
+            try {
+                admin.describeTopic(topic);
+            } catch (UnknownTopicException e) {
+                try {
+                    admin.createTopic(topic, partitions, 0, Map.of());
+                } catch (TopicExistsException raced) {
+                    // created meanwhile
+                }
+            }
+        }
+    }
+
+    static byte[][] randomValues(int size) {
+        SplittableRandom random = new SplittableRandom(42);
+        byte[][] values = new byte[DISTINCT_VALUES][size];
+        for (byte[] v : values) {
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (byte) random.nextInt(256);
+            }
+        }
+        return values;
+    }
+
+    /** Records send-to-ack latency; runs on the producer's I/O thread (the recorder's single writer). */
+    private record Timed(long sentNanos, PerfStats stats, int size, AtomicLong failed,
+                         AtomicReference<Exception> firstError) implements Callback {
+        @Override
+        public void onCompletion(RecordMetadata metadata, Exception exception) {
+            if (exception != null) {
+                failed.incrementAndGet();
+                firstError.compareAndSet(null, exception);
+                return;
+            }
+            stats.recordLatency(System.nanoTime() - sentNanos);
+            stats.count(1, size);
+        }
+    }
+}
