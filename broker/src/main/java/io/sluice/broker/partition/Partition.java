@@ -10,15 +10,18 @@ import io.sluice.proto.TopicPartition;
 import io.sluice.proto.message.ErrorCode;
 import io.sluice.proto.record.RecordBatch;
 import java.nio.ByteBuffer;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * A partition this broker leads: its log, its leader epoch, its high watermark, and the state of the
+ * A partition this broker leads: its log, its leader epoch, its in-sync replicas and high watermark (the
+ * smallest log end among them: what consumers may read), and the state of the
  * idempotent producers writing to it (so that a retried batch is answered with its original offset
  * instead of being written twice).
  *
  * <p>On a single node the in-sync set is this broker alone, so the high watermark follows the log end as
- * soon as an append returns; replication will move it only when the followers in the ISR have the data.
+ * soon as an append returns; with followers it moves only when every ISR member has the data.
  *
  * <p>Thread-safety: appends, and everything about the producer state, are serialized by {@code appendLock};
  * reads run concurrently with appends and see the high watermark through a volatile.
@@ -33,6 +36,8 @@ public final class Partition {
     private volatile int leaderEpoch;
     private volatile long highWatermark;
     private volatile List<Integer> isr;
+    /** Each follower's log end, as its fetches report it; guarded by {@code appendLock}. */
+    private final Map<Integer, Long> followerLogEnds = new HashMap<>();
 
     Partition(TopicPartition tp, Log log, int nodeId, int leaderEpoch, ProducerStateManager producers) {
         this.tp = tp;
@@ -103,7 +108,7 @@ public final class Partition {
                     LogAppendInfo info = log.appendAsLeader(records, leaderEpoch);
                     // The buffer now holds the offsets the log gave the batch.
                     producers.update(RecordBatch.at(records, records.position()), info.firstOffset(), info.lastOffset());
-                    highWatermark = log.logEndOffset();
+                    maybeIncrementHighWatermark();
                     return AppendResult.appended(info);
                 }
                 case DUPLICATE -> {
@@ -114,6 +119,38 @@ public final class Partition {
                     return AppendResult.refused(check.errorCode(), check.message());
                 }
             }
+        }
+    }
+
+    /**
+     * Sets the in-sync replicas (the metadata names them; this broker, the leader, is always one). The high
+     * watermark is the smallest log end among them, so a member that has not fetched yet holds it back.
+     */
+    void updateInSyncReplicas(List<Integer> inSync) {
+        synchronized (appendLock) {
+            isr = List.copyOf(inSync);
+            maybeIncrementHighWatermark();
+        }
+    }
+
+    /** Records how far a follower's log reaches (what it asked to fetch from) and moves the high watermark. */
+    void updateFollowerLogEnd(int replicaId, long logEndOffset) {
+        synchronized (appendLock) {
+            followerLogEnds.put(replicaId, logEndOffset);
+            maybeIncrementHighWatermark();
+        }
+    }
+
+    /** The smallest log end in the ISR, if above the current high watermark; it never moves back. Under appendLock. */
+    private void maybeIncrementHighWatermark() {
+        long candidate = log.logEndOffset();
+        for (int replica : isr) {
+            if (replica != nodeId) {
+                candidate = Math.min(candidate, followerLogEnds.getOrDefault(replica, 0L));
+            }
+        }
+        if (candidate > highWatermark) {
+            highWatermark = candidate;
         }
     }
 
