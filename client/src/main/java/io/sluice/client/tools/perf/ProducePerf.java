@@ -22,7 +22,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code sluice-perf produce}: sends N records of S random bytes and measures send-to-ack. */
-@Command(name = "produce", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "produce", mixinStandardHelpOptions = true, version = "sluice-perf 0.1.0", sortOptions = false,
         description = {"Sends --records records of --record-size random bytes (pre-generated; no key) and reports "
                 + "records/s, MiB/s (2^20 bytes) and the latency from send() to the record's acknowledgement "
                 + "(p50/p99/p99.9/max, HdrHistogram). The topic is created with --partitions when it does not exist.",
