@@ -10,6 +10,7 @@ import io.sluice.client.producer.Producer;
 import io.sluice.client.producer.ProducerRecord;
 import io.sluice.client.producer.RecordMetadata;
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -61,7 +62,7 @@ final class ProducePerf implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        try (producer) {
+        try {
             ensureTopic(options.bootstrap, options.topic, options.partitions);
             byte[][] values = randomValues(options.recordSize);
             AtomicLong failed = new AtomicLong();
@@ -72,27 +73,37 @@ final class ProducePerf implements Callable<Integer> {
                     firstError.compareAndSet(null, e);
                 }
             };
-            for (long i = 0; i < options.warmupRecords; i++) {
+            for (long i = 0; i < options.warmupRecords && failed.get() == 0; i++) {
                 producer.send(new ProducerRecord(options.topic, null, values[(int) (i % DISTINCT_VALUES)]), warmupCallback);
             }
-            producer.flush();
+            if (failed.get() == 0) {
+                producer.flush();
+            }
             check(failed, firstError);
 
             try (PerfStats stats = new PerfStats("produce", "send to ack", options.recordSize, err)) {
                 stats.start();
                 long start = System.nanoTime();
                 Throttler throttler = new Throttler(options.throughput, start);
-                for (long i = 0; i < options.records; i++) {
+                // The first failure ends the run (the rest would only wait for buffer.memory and fail alike).
+                for (long i = 0; i < options.records && failed.get() == 0; i++) {
                     throttler.await(i);
                     producer.send(new ProducerRecord(options.topic, null, values[(int) (i % DISTINCT_VALUES)]),
                             new Timed(System.nanoTime(), stats, options.recordSize, failed, firstError));
                 }
-                producer.flush();
+                if (failed.get() == 0) {
+                    producer.flush();
+                }
                 stats.stop();
                 check(failed, firstError);
                 out.println(options.json ? stats.json() : stats.summary());
             }
+        } catch (RuntimeException e) {
+            // Do not wait for delivery.timeout.ms on the way out of a failed run.
+            producer.close(Duration.ZERO);
+            throw e;
         }
+        producer.close();
         return 0;
     }
 
