@@ -205,7 +205,9 @@ public final class Consumer implements AutoCloseable {
 
     /**
      * Records from the assigned partitions, at most max.poll.records, waiting up to {@code timeout} for some. The
-     * records of the previous poll are released first.
+     * records of the previous poll are released first. A partition without a position gets one first (committed
+     * offset, else auto.offset.reset through ListOffsets), which may block up to request.timeout.ms whatever the
+     * timeout.
      *
      * @throws io.sluice.client.errors.RecordVerificationException when fetched data breaks the log's promise
      * @throws OffsetOutOfRangeException when a position is out of range and auto.offset.reset is none
