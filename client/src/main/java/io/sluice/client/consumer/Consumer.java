@@ -205,7 +205,9 @@ public final class Consumer implements AutoCloseable {
 
     /**
      * Records from the assigned partitions, at most max.poll.records, waiting up to {@code timeout} for some. The
-     * records of the previous poll are released first.
+     * records of the previous poll are released first. A partition without a position gets one first (committed
+     * offset, else auto.offset.reset through ListOffsets), which may block up to request.timeout.ms whatever the
+     * timeout.
      *
      * @throws io.sluice.client.errors.RecordVerificationException when fetched data breaks the log's promise
      * @throws OffsetOutOfRangeException when a position is out of range and auto.offset.reset is none
@@ -394,6 +396,7 @@ public final class Consumer implements AutoCloseable {
             }
             ByteBuf raw = frame.raw();
             int at = raw.readerIndex();
+            List<PartitionData> parts = new ArrayList<>();
             for (FetchableTopicResponse t : frame.message().getFetch().getTopicsList()) {
                 for (FetchPartitionResponse p : t.getPartitionsList()) {
                     TopicPartition tp = new TopicPartition(t.getName(), p.getPartition());
@@ -405,7 +408,31 @@ public final class Consumer implements AutoCloseable {
                     }
                     ByteBuffer data = size == 0 ? null : raw.nioBuffer(at, size);
                     at += size;
-                    handlePartition(r, frame, tp, p, data);
+                    PartitionState s = states.get(tp);
+                    long[] asked = r.requested().get(tp);
+                    if (s == null || asked == null || asked[1] != s.generation || asked[0] != s.fetchPosition) {
+                        continue; // unassigned or sought since: a stale answer
+                    }
+                    parts.add(new PartitionData(tp, s, p, data, asked[0]));
+                }
+            }
+            // Pipelining: where the data ends is known from the batch headers alone, so the next fetch leaves
+            // before this one's CRCs are checked; the check below still runs on every byte before any record is
+            // handed out, and a failure fails the poll.
+            for (PartitionData d : parts) {
+                if (d.response().getErrorCode() != ErrorCode.NONE) {
+                    handlePartition(r, frame, d); // back off, reset or fail before anything is fetched again
+                } else if (d.data() != null) {
+                    long end = endOfWholeBatches(d.data());
+                    if (end > d.fetchOffset()) {
+                        d.state().fetchPosition = end;
+                    }
+                }
+            }
+            sendFetches();
+            for (PartitionData d : parts) {
+                if (d.response().getErrorCode() == ErrorCode.NONE) {
+                    handlePartition(r, frame, d);
                 }
             }
         } finally {
@@ -413,26 +440,46 @@ public final class Consumer implements AutoCloseable {
         }
     }
 
-    private void handlePartition(FetchResult r, InboundFrame<Response> frame, TopicPartition tp,
-                                 FetchPartitionResponse p, ByteBuffer data) {
-        PartitionState s = states.get(tp);
-        long[] asked = r.requested().get(tp);
-        if (s == null || asked == null || asked[1] != s.generation || asked[0] != s.fetchPosition) {
-            return; // unassigned or sought since: a stale answer
+    /** One partition's part of a fetch answer, matched to the state it was asked for. */
+    private record PartitionData(TopicPartition tp, PartitionState state, FetchPartitionResponse response,
+                                 ByteBuffer data, long fetchOffset) {
+    }
+
+    /** The offset after the last whole batch, from the batch headers only; -1 when there is none or it is malformed. */
+    private static long endOfWholeBatches(ByteBuffer data) {
+        long end = -1;
+        try {
+            for (io.sluice.proto.record.RecordBatch b : io.sluice.proto.record.RecordBatches.of(data)) {
+                end = b.lastOffset() + 1;
+            }
+        } catch (io.sluice.proto.record.CorruptRecordException e) {
+            return -1; // the full check reports it
         }
+        return end;
+    }
+
+    private void handlePartition(FetchResult r, InboundFrame<Response> frame, PartitionData d) {
+        PartitionState s = d.state();
+        TopicPartition tp = d.tp();
+        FetchPartitionResponse p = d.response();
+        ByteBuffer data = d.data();
         ErrorCode code = p.getErrorCode();
         if (code == ErrorCode.NONE) {
             if (data == null) {
                 return;
             }
-            VerifiedBatches verified = BatchVerifier.verify(tp, data, s.fetchPosition, s.lastEpoch);
+            VerifiedBatches verified = BatchVerifier.verify(tp, data, d.fetchOffset(), s.lastEpoch);
             if (verified.batches().isEmpty()) {
                 return;
             }
+            if (verified.nextOffset() != s.fetchPosition) {
+                throw new io.sluice.client.errors.RecordVerificationException(tp, s.fetchPosition,
+                        verified.nextOffset(), "the batches end at offset " + verified.nextOffset()
+                        + " but their headers said " + s.fetchPosition);
+            }
             s.lastEpoch = verified.lastEpoch();
-            s.buffered.add(new CompletedFetch(tp, frame.retain(), verified.batches(), s.fetchPosition,
+            s.buffered.add(new CompletedFetch(tp, frame.retain(), verified.batches(), d.fetchOffset(),
                     verified.nextOffset()));
-            s.fetchPosition = verified.nextOffset();
             return;
         }
         if (code == ErrorCode.OFFSET_OUT_OF_RANGE) {

@@ -44,6 +44,7 @@ final class ProducerBatch {
     int baseSequence = RecordBatch.NO_SEQUENCE;
     int attempts;
     long retryAfterNanos;
+    RuntimeException lastError;
     private boolean sealed;
     private boolean completed;
 

@@ -1,6 +1,7 @@
 package io.sluice.client.producer;
 
 import io.sluice.client.ClientConfig;
+import io.sluice.client.Settings;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -89,34 +90,27 @@ public final class ProducerConfig {
 
     /** @throws IllegalArgumentException naming the key, for an unknown key or a bad value */
     public ProducerConfig(Map<String, ?> settings) {
-        Map<String, String> values = new HashMap<>();
-        for (Map.Entry<String, ?> e : settings.entrySet()) {
-            if (!DEFAULTS.containsKey(e.getKey())) {
-                throw new IllegalArgumentException("unknown producer config key '" + e.getKey() + "'; known keys: "
-                        + DEFAULTS.keySet());
-            }
-            values.put(e.getKey(), e.getValue() == null ? null : String.valueOf(e.getValue()).trim());
-        }
-        bootstrapServers = values.get(BOOTSTRAP_SERVERS);
-        if (bootstrapServers == null || bootstrapServers.isEmpty()) {
-            throw new IllegalArgumentException(BOOTSTRAP_SERVERS + " is required (host:port[,host:port...])");
-        }
+        Settings s = new Settings("producer", settings, DEFAULTS);
+        bootstrapServers = s.string(BOOTSTRAP_SERVERS);
         ClientConfig.parseBootstrap(bootstrapServers);
-        String id = get(values, CLIENT_ID);
+        String id = s.string(CLIENT_ID);
         clientId = id.isEmpty() ? "sluice-producer-" + IDS.incrementAndGet() : id;
-        acks = parseAcks(get(values, ACKS));
-        batchSize = (int) number(values, BATCH_SIZE, 1, Integer.MAX_VALUE);
-        lingerMs = number(values, LINGER_MS, 0, Integer.MAX_VALUE);
-        bufferMemory = number(values, BUFFER_MEMORY, 1, Long.MAX_VALUE);
-        maxBlockMs = number(values, MAX_BLOCK_MS, 0, Long.MAX_VALUE);
-        maxRequestSize = (int) number(values, MAX_REQUEST_SIZE, 1, Integer.MAX_VALUE);
-        retries = (int) number(values, RETRIES, 0, Integer.MAX_VALUE);
-        retryBackoffMs = (int) number(values, RETRY_BACKOFF_MS, 0, Integer.MAX_VALUE);
-        requestTimeoutMs = (int) number(values, REQUEST_TIMEOUT_MS, 1, Integer.MAX_VALUE);
-        deliveryTimeoutMs = number(values, DELIVERY_TIMEOUT_MS, 1, Integer.MAX_VALUE);
-        maxInFlight = (int) number(values, MAX_IN_FLIGHT, 1, Integer.MAX_VALUE);
-        boolean idempotenceGiven = values.containsKey(ENABLE_IDEMPOTENCE);
-        boolean idem = bool(values, ENABLE_IDEMPOTENCE);
+        String a = s.oneOf(ACKS, "all", "-1", "0", "1");
+        acks = a.equals("all") ? -1 : Short.parseShort(a);
+        batchSize = s.intValue(BATCH_SIZE, 1, Integer.MAX_VALUE);
+        lingerMs = s.longValue(LINGER_MS, 0, Integer.MAX_VALUE);
+        bufferMemory = s.longValue(BUFFER_MEMORY, 1, Long.MAX_VALUE);
+        maxBlockMs = s.longValue(MAX_BLOCK_MS, 0, Long.MAX_VALUE);
+        maxRequestSize = s.intValue(MAX_REQUEST_SIZE, 1, Integer.MAX_VALUE);
+        retries = s.intValue(RETRIES, 0, Integer.MAX_VALUE);
+        retryBackoffMs = s.intValue(RETRY_BACKOFF_MS, 0, Integer.MAX_VALUE);
+        requestTimeoutMs = s.intValue(REQUEST_TIMEOUT_MS, 1, Integer.MAX_VALUE);
+        deliveryTimeoutMs = s.longValue(DELIVERY_TIMEOUT_MS, 1, Integer.MAX_VALUE);
+        maxInFlight = s.intValue(MAX_IN_FLIGHT, 1, Integer.MAX_VALUE);
+        boolean idempotenceGiven = s.isGiven(ENABLE_IDEMPOTENCE);
+        boolean idem = s.bool(ENABLE_IDEMPOTENCE);
+        // As in Kafka: idempotence needs acks=all and at most 5 requests in flight; when it was not asked for
+        // explicitly, settings that conflict with it turn it off instead of failing.
         if (idem && acks != -1) {
             if (idempotenceGiven) {
                 throw new IllegalArgumentException(ENABLE_IDEMPOTENCE + "=true needs " + ACKS + "=all, not " + acks);
@@ -146,50 +140,6 @@ public final class ProducerConfig {
     /** Every key this config knows. */
     public static Set<String> keys() {
         return DEFAULTS.keySet();
-    }
-
-    private static String get(Map<String, String> values, String key) {
-        String v = values.get(key);
-        return v == null ? DEFAULTS.get(key) : v;
-    }
-
-    private static long number(Map<String, String> values, String key, long min, long max) {
-        String v = get(values, key);
-        long n;
-        try {
-            n = Long.parseLong(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + ": '" + v + "' is not a whole number");
-        }
-        if (n < min || n > max) {
-            throw new IllegalArgumentException(key + ": " + n + " is out of range [" + min + ", " + max + "]");
-        }
-        return n;
-    }
-
-    private static boolean bool(Map<String, String> values, String key) {
-        String v = get(values, key);
-        if (v.equalsIgnoreCase("true")) {
-            return true;
-        }
-        if (v.equalsIgnoreCase("false")) {
-            return false;
-        }
-        throw new IllegalArgumentException(key + ": '" + v + "' is not true or false");
-    }
-
-    private static short parseAcks(String v) {
-        switch (v.toLowerCase(java.util.Locale.ROOT)) {
-            case "all":
-            case "-1":
-                return -1;
-            case "0":
-                return 0;
-            case "1":
-                return 1;
-            default:
-                throw new IllegalArgumentException(ACKS + ": '" + v + "' is not one of all, -1, 0, 1");
-        }
     }
 
     public String bootstrapServers() {

@@ -273,6 +273,10 @@ final class Sender {
         return null;
     }
 
+    /**
+     * Fails the batches of {@code dq} that waited longer than delivery.timeout.ms, queued or waiting to be retried
+     * (a retry that cannot be sent, because its leader is unreachable, must not wait forever either).
+     */
     private void expire(PartitionDeque dq, long now) {
         List<ProducerBatch> expired = null;
         synchronized (dq) {
@@ -290,6 +294,15 @@ final class Sender {
             for (ProducerBatch b : expired) {
                 fail(b, new TimeoutException(b.recordCount() + " record(s) for " + b.partition + " expired after "
                         + config.deliveryTimeoutMs() + " ms (delivery.timeout.ms) without being sent"));
+            }
+        }
+        for (int i = 0; i < dq.retries.size(); i++) {
+            ProducerBatch b = dq.retries.get(i);
+            if (now - b.createdNanos > deliveryTimeoutNanos) {
+                dq.retries.remove(i--);
+                fail(b, new TimeoutException(b.recordCount() + " record(s) for " + b.partition + " expired after "
+                        + config.deliveryTimeoutMs() + " ms (delivery.timeout.ms) while waiting to be retried"
+                        + (b.lastError == null ? "" : "; last error: " + b.lastError.getMessage()), b.lastError));
             }
         }
     }
@@ -507,8 +520,10 @@ final class Sender {
             return;
         }
         log.debug("retrying {} after: {}", b, error.getMessage());
+        b.lastError = error;
         b.retryAfterNanos = now + backoffNanos;
         dq.addRetry(b);
+        scheduleAt(b.createdNanos + deliveryTimeoutNanos + 1);
         if (Errors.needsMetadataRefresh(error.errorCode()) || error instanceof BrokerUnavailableException) {
             client.requestMetadataUpdate().whenComplete((c, e) -> wakeup());
         }

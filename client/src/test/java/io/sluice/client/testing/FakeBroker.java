@@ -119,8 +119,12 @@ public final class FakeBroker implements AutoCloseable {
         children.clear();
     }
 
+    /** Stops the server; a second call does nothing. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (group.isShuttingDown()) {
+            return;
+        }
         server.close().syncUninterruptibly();
         dropConnections();
         group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();

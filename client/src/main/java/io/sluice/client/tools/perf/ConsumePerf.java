@@ -22,7 +22,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code sluice-perf consume}: reads N records from the beginning of every partition, verifying all of it. */
-@Command(name = "consume", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "consume", mixinStandardHelpOptions = true, version = "sluice-perf 0.1.0", sortOptions = false,
         description = {"Reads --records records from the start of every partition of --topic and reports records/s, "
                 + "MiB/s (2^20 bytes of keys and values) and the latency of each fetch round trip (request sent to "
                 + "answer received, p50/p99/p99.9/max, HdrHistogram).",

@@ -10,6 +10,7 @@ import io.sluice.client.producer.Producer;
 import io.sluice.client.producer.ProducerRecord;
 import io.sluice.client.producer.RecordMetadata;
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -22,7 +23,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code sluice-perf produce}: sends N records of S random bytes and measures send-to-ack. */
-@Command(name = "produce", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "produce", mixinStandardHelpOptions = true, version = "sluice-perf 0.1.0", sortOptions = false,
         description = {"Sends --records records of --record-size random bytes (pre-generated; no key) and reports "
                 + "records/s, MiB/s (2^20 bytes) and the latency from send() to the record's acknowledgement "
                 + "(p50/p99/p99.9/max, HdrHistogram). The topic is created with --partitions when it does not exist.",
@@ -61,7 +62,7 @@ final class ProducePerf implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        try (producer) {
+        try {
             ensureTopic(options.bootstrap, options.topic, options.partitions);
             byte[][] values = randomValues(options.recordSize);
             AtomicLong failed = new AtomicLong();
@@ -72,27 +73,37 @@ final class ProducePerf implements Callable<Integer> {
                     firstError.compareAndSet(null, e);
                 }
             };
-            for (long i = 0; i < options.warmupRecords; i++) {
+            for (long i = 0; i < options.warmupRecords && failed.get() == 0; i++) {
                 producer.send(new ProducerRecord(options.topic, null, values[(int) (i % DISTINCT_VALUES)]), warmupCallback);
             }
-            producer.flush();
+            if (failed.get() == 0) {
+                producer.flush();
+            }
             check(failed, firstError);
 
             try (PerfStats stats = new PerfStats("produce", "send to ack", options.recordSize, err)) {
                 stats.start();
                 long start = System.nanoTime();
                 Throttler throttler = new Throttler(options.throughput, start);
-                for (long i = 0; i < options.records; i++) {
+                // The first failure ends the run (the rest would only wait for buffer.memory and fail alike).
+                for (long i = 0; i < options.records && failed.get() == 0; i++) {
                     throttler.await(i);
                     producer.send(new ProducerRecord(options.topic, null, values[(int) (i % DISTINCT_VALUES)]),
                             new Timed(System.nanoTime(), stats, options.recordSize, failed, firstError));
                 }
-                producer.flush();
+                if (failed.get() == 0) {
+                    producer.flush();
+                }
                 stats.stop();
                 check(failed, firstError);
                 out.println(options.json ? stats.json() : stats.summary());
             }
+        } catch (RuntimeException e) {
+            // Do not wait for delivery.timeout.ms on the way out of a failed run.
+            producer.close(Duration.ZERO);
+            throw e;
         }
+        producer.close();
         return 0;
     }
 

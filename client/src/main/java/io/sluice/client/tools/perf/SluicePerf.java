@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
  * done, 1 failure (one line on stderr for an expected error: unreachable broker, unknown topic, records that failed
  * or did not verify), 2 usage error.
  */
-@Command(name = "sluice-perf", mixinStandardHelpOptions = true,
+@Command(name = "sluice-perf", mixinStandardHelpOptions = true, version = "sluice-perf 0.1.0",
         description = "Measures producer and consumer throughput (records/s, MiB/s) and latency (HdrHistogram "
                 + "p50/p99/p99.9/max). Progress goes to stderr every 5 s; the result is one line (or, with --json, "
                 + "one JSON object) on stdout.",
