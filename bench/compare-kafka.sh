@@ -5,7 +5,8 @@
 #
 # Each round, for Kafka (../shared/bench/kafka, Kafka's own broker and perf tools) and then for Sluice
 # (bin/sluice-broker, bin/sluice-perf): start a fresh single-node broker, warm it up (1M records produced
-# and consumed, not reported), then
+# and read back three times, not reported: a thousand fetches are too few for the JIT to have compiled the
+# fetch path of either broker), then
 #   produce-default  2M x 1 KiB records, 1 partition, acks=1, client defaults (batch.size 16 KiB, linger.ms 5)
 #   produce-256k     the same with batch.size=262144
 #   consume          read the produce-default topic back from the start (page cache), default fetch settings
@@ -79,7 +80,7 @@ for round in $(seq 1 "$ROUNDS"); do
   kafka_start
   "$KAFKA_BENCH/run-single.sh" create-topic warmup 1 1 > /dev/null
   "$KAFKA_BENCH/perf.sh" producer "$KAFKA_BS" warmup "$WARMUP_RECORDS" 1024 1 > /dev/null 2>&1
-  "$KAFKA_BENCH/perf.sh" consumer "$KAFKA_BS" warmup "$WARMUP_RECORDS" > /dev/null 2>&1
+  for _ in 1 2 3; do "$KAFKA_BENCH/perf.sh" consumer "$KAFKA_BS" warmup "$WARMUP_RECORDS" > /dev/null 2>&1; done
   "$KAFKA_BENCH/run-single.sh" create-topic pd 1 1 > /dev/null
   "$KAFKA_BENCH/run-single.sh" create-topic p256 1 1 > /dev/null
   run kafka "$round" produce-default "$bytes" -- "$KAFKA_BENCH/perf.sh" producer "$KAFKA_BS" pd "$RECORDS" 1024 1
@@ -90,7 +91,9 @@ for round in $(seq 1 "$ROUNDS"); do
   sluice_start
   perf=("$root/bin/sluice-perf")
   "${perf[@]}" produce --bootstrap "$SLUICE_BS" --topic warmup --records "$WARMUP_RECORDS" --record-size 1024 --acks 1 > /dev/null 2>&1
-  "${perf[@]}" consume --bootstrap "$SLUICE_BS" --topic warmup --records "$WARMUP_RECORDS" --record-size 1024 > /dev/null 2>&1
+  for _ in 1 2 3; do
+    "${perf[@]}" consume --bootstrap "$SLUICE_BS" --topic warmup --records "$WARMUP_RECORDS" --record-size 1024 > /dev/null 2>&1
+  done
   run sluice "$round" produce-default "$bytes" -- "${perf[@]}" produce --bootstrap "$SLUICE_BS" --topic pd --records "$RECORDS" --record-size 1024 --acks 1 --json
   run sluice "$round" produce-256k "$bytes" -- "${perf[@]}" produce --bootstrap "$SLUICE_BS" --topic p256 --records "$RECORDS" --record-size 1024 --acks 1 --batch-size 262144 --linger-ms 5 --json
   run sluice "$round" consume "$bytes" -- "${perf[@]}" consume --bootstrap "$SLUICE_BS" --topic pd --records "$RECORDS" --record-size 1024 --json

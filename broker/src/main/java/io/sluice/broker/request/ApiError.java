@@ -1,6 +1,7 @@
 package io.sluice.broker.request;
 
 import io.sluice.broker.log.LogCorruptionException;
+import io.sluice.broker.metadata.MetadataException;
 import io.sluice.broker.log.OffsetOutOfRangeException;
 import io.sluice.broker.log.RecordBatchTooLargeException;
 import io.sluice.proto.message.ErrorCode;
@@ -24,13 +25,16 @@ public record ApiError(ErrorCode code, String message) {
         return code != ErrorCode.NONE;
     }
 
-    /** The code and message for a failure of an operation on {@code what} (a partition, a topic). */
+    /**
+     * The code and message for a failure of an operation on {@code what} (a partition, a topic, a group),
+     * unwrapping a future's {@code CompletionException}.
+     */
     public static ApiError from(Throwable t, Object what) {
         if (t instanceof CompletionException && t.getCause() != null) {
             t = t.getCause();
         }
-        if (t instanceof ApiException api) {
-            return new ApiError(api.code(), api.getMessage());
+        if (t instanceof MetadataException e) {
+            return new ApiError(e.errorCode(), e.getMessage());
         }
         if (t instanceof CorruptRecordException e) {
             return new ApiError(ErrorCode.CORRUPT_MESSAGE, what + ": " + e.getMessage());

@@ -54,7 +54,7 @@ final class CreateTopicsHandler implements RequestHandler {
                 continue;
             }
             results.add(metadata.createTopic(t.getName(), partitions, rf, t.getConfigsMap())
-                    .handle((created, error) -> result(t.getName(), error == null ? ApiError.NONE : errorOf(error, t.getName()))));
+                    .handle((created, error) -> result(t.getName(), error == null ? ApiError.NONE : ApiError.from(error, t.getName()))));
         }
         CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> {
             CreateTopicsResponse.Builder body = CreateTopicsResponse.newBuilder();
@@ -73,15 +73,6 @@ final class CreateTopicsHandler implements RequestHandler {
         } catch (MetadataException e) {
             return result(name, ApiError.of(e.errorCode(), e.getMessage()));
         }
-    }
-
-    static ApiError errorOf(Throwable error, Object what) {
-        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-                ? error.getCause() : error;
-        if (cause instanceof MetadataException me) {
-            return ApiError.of(me.errorCode(), me.getMessage());
-        }
-        return ApiError.from(cause, what);
     }
 
     private static TopicResult result(String name, ApiError error) {

@@ -28,7 +28,7 @@ final class DeleteTopicsHandler implements RequestHandler {
         List<CompletableFuture<TopicResult>> results = new ArrayList<>();
         for (String name : request.getTopicsList()) {
             results.add(metadata.deleteTopic(name).handle((v, error) -> {
-                ApiError e = error == null ? ApiError.NONE : CreateTopicsHandler.errorOf(error, name);
+                ApiError e = error == null ? ApiError.NONE : ApiError.from(error, name);
                 return TopicResult.newBuilder().setName(name).setErrorCode(e.code()).setErrorMessage(e.message()).build();
             }));
         }

@@ -26,7 +26,7 @@ final class InitProducerIdHandler implements RequestHandler {
         producerIds.initProducerId().whenComplete((id, error) -> {
             InitProducerIdResponse.Builder body = InitProducerIdResponse.newBuilder().setProducerId(-1).setProducerEpoch(-1);
             if (error != null) {
-                ApiError e = CreateTopicsHandler.errorOf(error, "InitProducerId");
+                ApiError e = ApiError.from(error, "InitProducerId");
                 body.setErrorCode(e.code()).setErrorMessage(e.message());
             } else {
                 body.setProducerId(id.producerId()).setProducerEpoch(id.epoch());

@@ -46,7 +46,7 @@ final class OffsetCommitHandler implements RequestHandler {
                 OffsetCommitTopicResponse.Builder tr = OffsetCommitTopicResponse.newBuilder().setName(t.getName());
                 for (OffsetCommitPartition p : t.getPartitionsList()) {
                     TopicPartition tp = new TopicPartition(t.getName(), p.getPartition());
-                    ApiError e = error != null ? CreateTopicsHandler.errorOf(error, request.getGroupId())
+                    ApiError e = error != null ? ApiError.from(error, request.getGroupId())
                             : ApiError.of(result.getOrDefault(tp, ErrorCode.UNKNOWN_SERVER_ERROR), "");
                     if (e.isError() && e.message().isEmpty()) {
                         e = ApiError.of(e.code(), describe(e.code(), request.getGroupId(), tp));

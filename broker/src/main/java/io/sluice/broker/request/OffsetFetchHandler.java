@@ -47,7 +47,7 @@ final class OffsetFetchHandler implements RequestHandler {
         coordinator.fetch(request.getGroupId(), wanted).whenComplete((result, error) -> {
             OffsetFetchResponse.Builder body = OffsetFetchResponse.newBuilder();
             if (error != null || result.error() != ErrorCode.NONE) {
-                ApiError e = error != null ? CreateTopicsHandler.errorOf(error, request.getGroupId())
+                ApiError e = error != null ? ApiError.from(error, request.getGroupId())
                         : ApiError.of(result.error(), result.errorMessage() == null ? "" : result.errorMessage());
                 body.setErrorCode(e.code()).setErrorMessage(e.message());
                 context.send(Response.newBuilder().setOffsetFetch(body));

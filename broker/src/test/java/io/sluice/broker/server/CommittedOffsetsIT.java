@@ -2,7 +2,7 @@ package io.sluice.broker.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sluice.broker.testing.RawConnection;
+import io.sluice.broker.testing.TestBroker;
 import io.sluice.proto.frame.InboundFrame;
 import io.sluice.proto.message.ErrorCode;
 import io.sluice.proto.message.OffsetCommitPartition;
@@ -18,6 +18,7 @@ import io.sluice.proto.message.Response;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,36 +27,20 @@ class CommittedOffsetsIT {
     @TempDir
     Path dir;
 
-    private SluiceBroker broker;
-    private RawConnection conn;
+    private TestBroker broker;
 
-    private void start() throws Exception {
-        broker = SluiceBroker.start(BrokerConfig.of(Map.of(
-                BrokerConfig.LISTENERS, "127.0.0.1:0",
-                BrokerConfig.LOG_DIRS, dir.resolve("data").toString(),
-                BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS, "4")));
-        conn = new RawConnection("127.0.0.1", broker.port());
-    }
-
-    private void stop() {
-        if (conn != null) {
-            conn.close();
-            conn = null;
-        }
-        if (broker != null) {
-            broker.close();
-            broker = null;
-        }
+    @BeforeEach
+    void start() {
+        broker = new TestBroker(dir.resolve("data"), Map.of(BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS, "4"));
     }
 
     @AfterEach
-    void tearDown() {
-        stop();
+    void stop() {
+        broker.close();
     }
 
     @Test
     void commitsAreFetchedBackAndSurviveARestart() throws Exception {
-        start();
         assertThat(commit("billing", "orders", 0, 42, "m0")).extracting(PartitionError::getErrorCode).isEqualTo(ErrorCode.NONE);
         assertThat(commit("billing", "orders", 1, 7, "")).extracting(PartitionError::getErrorCode).isEqualTo(ErrorCode.NONE);
         assertThat(commit("billing", "orders", 0, 50, "m1").getErrorCode()).isEqualTo(ErrorCode.NONE);
@@ -70,8 +55,7 @@ class CommittedOffsetsIT {
         assertThat(asked.getTopics(0).getPartitions(0).getMetadata()).isEqualTo("m1");
         assertThat(fetch("other", "orders", 0).getTopics(0).getPartitions(0).getCommittedOffset()).isEqualTo(-1);
 
-        stop();
-        start();
+        broker.restart();
         OffsetFetchResponse all = fetch("billing", null);
         assertThat(all.getErrorCode()).isEqualTo(ErrorCode.NONE);
         assertThat(all.getTopics(0).getPartitionsList()).extracting(OffsetFetchPartitionResponse::getCommittedOffset)
@@ -82,7 +66,7 @@ class CommittedOffsetsIT {
         OffsetCommitRequest.Builder req = OffsetCommitRequest.newBuilder().setGroupId(group)
                 .addTopics(OffsetCommitTopic.newBuilder().setName(topic).addPartitions(OffsetCommitPartition.newBuilder()
                         .setPartition(partition).setCommittedOffset(offset).setCommittedLeaderEpoch(0).setMetadata(metadata)));
-        try (InboundFrame<Response> f = conn.call(Request.newBuilder().setOffsetCommit(req))) {
+        try (InboundFrame<Response> f = broker.connection().call(Request.newBuilder().setOffsetCommit(req))) {
             return f.message().getOffsetCommit().getTopics(0).getPartitions(0);
         }
     }
@@ -96,7 +80,7 @@ class CommittedOffsetsIT {
             }
             req.addTopics(t);
         }
-        try (InboundFrame<Response> f = conn.call(Request.newBuilder().setOffsetFetch(req))) {
+        try (InboundFrame<Response> f = broker.connection().call(Request.newBuilder().setOffsetFetch(req))) {
             return f.message().getOffsetFetch();
         }
     }

@@ -2,7 +2,7 @@ package io.sluice.broker.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sluice.broker.testing.RawConnection;
+import io.sluice.broker.testing.TestBroker;
 import io.sluice.proto.TopicPartition;
 import io.sluice.proto.frame.InboundFrame;
 import io.sluice.proto.message.ErrorCode;
@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,39 +29,22 @@ class IdempotentProduceIT {
     @TempDir
     Path dir;
 
-    private SluiceBroker broker;
-    private RawConnection conn;
+    private TestBroker broker;
     private final TopicPartition tp = new TopicPartition("payments", 0);
 
-    private void start() throws Exception {
-        broker = SluiceBroker.start(BrokerConfig.of(Map.of(
-                BrokerConfig.LISTENERS, "127.0.0.1:0",
-                BrokerConfig.LOG_DIRS, dir.resolve("data").toString(),
-                BrokerConfig.LOG_SEGMENT_BYTES, Integer.toString(1 << 20),
-                BrokerConfig.LOG_SEGMENT_PREFILL_BYTES, "0")));
-        conn = new RawConnection("127.0.0.1", broker.port());
-    }
-
-    private void stop() {
-        if (conn != null) {
-            conn.close();
-            conn = null;
-        }
-        if (broker != null) {
-            broker.close();
-            broker = null;
-        }
+    @BeforeEach
+    void start() {
+        broker = new TestBroker(dir.resolve("data"), Map.of());
     }
 
     @AfterEach
-    void tearDown() {
-        stop();
+    void stop() {
+        broker.close();
     }
 
     @Test
     void retriesAreAnsweredWithTheOriginalOffsetAcrossARestartAndGapsAreRefused() throws Exception {
-        start();
-        TestTopics.create(broker, tp.topic(), 1);
+        TestTopics.create(broker.broker(), tp.topic(), 1);
         InitProducerIdResponse id = initProducerId();
         assertThat(id.getErrorCode()).isEqualTo(ErrorCode.NONE);
         long pid = id.getProducerId();
@@ -75,19 +59,18 @@ class IdempotentProduceIT {
         PartitionProduceResponse retry = produce(b0.duplicate());
         assertThat(retry.getErrorCode()).isEqualTo(ErrorCode.NONE);
         assertThat(retry.getBaseOffset()).isEqualTo(0);
-        assertThat(broker.replicaManager().partition(tp).logEndOffset()).isEqualTo(5);
+        assertThat(broker.broker().replicaManager().partition(tp).logEndOffset()).isEqualTo(5);
         // A gap: sequence 7 after 4.
         PartitionProduceResponse gap = produce(batch(pid, epoch, 7, 1));
         assertThat(gap.getErrorCode()).isEqualTo(ErrorCode.OUT_OF_ORDER_SEQUENCE);
         assertThat(gap.getErrorMessage()).contains("expected 5");
 
-        stop();
-        start();
+        broker.restart();
         PartitionProduceResponse afterRestart = produce(b1.duplicate());
         assertThat(afterRestart.getErrorCode()).isEqualTo(ErrorCode.NONE);
         assertThat(afterRestart.getBaseOffset()).isEqualTo(3);
         assertThat(produce(batch(pid, epoch, 5, 1)).getBaseOffset()).isEqualTo(5);
-        assertThat(broker.replicaManager().partition(tp).logEndOffset()).isEqualTo(6);
+        assertThat(broker.broker().replicaManager().partition(tp).logEndOffset()).isEqualTo(6);
         // Producer ids are never handed out twice, restarts included.
         assertThat(initProducerId().getProducerId()).isGreaterThan(pid + 1);
     }
@@ -101,7 +84,7 @@ class IdempotentProduceIT {
     }
 
     private InitProducerIdResponse initProducerId() throws InterruptedException {
-        try (InboundFrame<Response> f = conn.call(Request.newBuilder().setInitProducerId(
+        try (InboundFrame<Response> f = broker.connection().call(Request.newBuilder().setInitProducerId(
                 InitProducerIdRequest.newBuilder().setProducerId(-1).setProducerEpoch(-1)))) {
             return f.message().getInitProducerId();
         }
@@ -111,7 +94,7 @@ class IdempotentProduceIT {
         ProduceRequest.Builder req = ProduceRequest.newBuilder().setAcks(-1).setTimeoutMs(5000)
                 .addTopics(TopicProduceData.newBuilder().setName(tp.topic())
                         .addPartitions(PartitionProduceData.newBuilder().setPartition(0).setRecordsSize(batch.remaining())));
-        try (InboundFrame<Response> f = conn.call(Request.newBuilder().setProduce(req), batch)) {
+        try (InboundFrame<Response> f = broker.connection().call(Request.newBuilder().setProduce(req), batch)) {
             return f.message().getProduce().getTopics(0).getPartitions(0);
         }
     }

@@ -3,7 +3,7 @@ package io.sluice.broker.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.sluice.broker.testing.RawConnection;
+import io.sluice.broker.testing.TestBroker;
 import io.sluice.broker.testing.TestBatches;
 import io.sluice.proto.TopicPartition;
 import io.sluice.proto.frame.InboundFrame;
@@ -27,6 +27,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,38 +36,23 @@ class TopicAdminIT {
     @TempDir
     Path dir;
 
-    private SluiceBroker broker;
-    private RawConnection conn;
+    private TestBroker broker;
 
-    private void start() throws Exception {
-        broker = SluiceBroker.start(BrokerConfig.of(Map.of(
-                BrokerConfig.LISTENERS, "127.0.0.1:0",
-                BrokerConfig.LOG_DIRS, dir.resolve("data").toString(),
+    @BeforeEach
+    void start() {
+        broker = new TestBroker(dir.resolve("data"), Map.of(
                 BrokerConfig.NUM_PARTITIONS, "3",
                 BrokerConfig.LOG_SEGMENT_BYTES, Integer.toString(1 << 20),
-                BrokerConfig.LOG_SEGMENT_PREFILL_BYTES, "0")));
-        conn = new RawConnection("127.0.0.1", broker.port());
-    }
-
-    private void stop() {
-        if (conn != null) {
-            conn.close();
-            conn = null;
-        }
-        if (broker != null) {
-            broker.close();
-            broker = null;
-        }
+                BrokerConfig.LOG_SEGMENT_PREFILL_BYTES, "0"));
     }
 
     @AfterEach
-    void tearDown() {
-        stop();
+    void stop() {
+        broker.close();
     }
 
     @Test
     void createDescribeProduceDeleteAndTheTopicSurvivesARestart() throws Exception {
-        start();
         List<TopicResult> created = create(CreatableTopic.newBuilder().setName("clicks").setNumPartitions(2)
                         .putConfigs("segment.bytes", "65536"),
                 CreatableTopic.newBuilder().setName("views"), // broker default: 3 partitions
@@ -83,7 +69,7 @@ class TopicAdminIT {
                 .isEqualTo(ErrorCode.TOPIC_ALREADY_EXISTS);
 
         ByteBuffer batch = TestBatches.batch(0, 7, 20, 1);
-        try (InboundFrame<Response> f = conn.call(Request.newBuilder().setProduce(ProduceRequest.newBuilder().setAcks(-1)
+        try (InboundFrame<Response> f = broker.connection().call(Request.newBuilder().setProduce(ProduceRequest.newBuilder().setAcks(-1)
                 .setTimeoutMs(5000).addTopics(TopicProduceData.newBuilder().setName("clicks")
                         .addPartitions(PartitionProduceData.newBuilder().setPartition(1).setRecordsSize(batch.remaining())))), batch)) {
             assertThat(f.message().getProduce().getTopics(0).getPartitions(0).getErrorCode()).isEqualTo(ErrorCode.NONE);
@@ -92,7 +78,7 @@ class TopicAdminIT {
         MetadataResponse md = metadata(List.of("clicks", "views", "missing"));
         assertThat(md.getBrokersList()).singleElement().satisfies(b -> {
             assertThat(b.getNodeId()).isEqualTo(1);
-            assertThat(b.getPort()).isEqualTo(broker.port());
+            assertThat(b.getPort()).isEqualTo(broker.broker().port());
         });
         assertThat(md.getTopics(0).getPartitionsList()).hasSize(2);
         PartitionMetadata p1 = md.getTopics(0).getPartitions(1);
@@ -103,22 +89,21 @@ class TopicAdminIT {
         assertThat(p1.getHighWatermark()).isEqualTo(7);
         assertThat(md.getTopics(1).getPartitionsList()).hasSize(3);
         assertThat(md.getTopics(2).getErrorCode()).isEqualTo(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-        assertThat(broker.replicaManager().partition(new TopicPartition("clicks", 1)).log().config().segmentBytes())
+        assertThat(broker.broker().replicaManager().partition(new TopicPartition("clicks", 1)).log().config().segmentBytes())
                 .isEqualTo(65536);
 
-        stop();
-        start();
+        broker.restart();
         md = metadata(List.of());
         assertThat(md.getTopicsList()).extracting(t -> t.getName()).contains("clicks", "views");
         assertThat(metadata(List.of("clicks")).getTopics(0).getPartitions(1).getLogEndOffset()).isEqualTo(7);
 
-        try (InboundFrame<Response> f = conn.call(Request.newBuilder().setDeleteTopics(
+        try (InboundFrame<Response> f = broker.connection().call(Request.newBuilder().setDeleteTopics(
                 DeleteTopicsRequest.newBuilder().addTopics("clicks").addTopics("missing")))) {
             assertThat(f.message().getDeleteTopics().getTopicsList()).extracting(TopicResult::getErrorCode)
                     .containsExactly(ErrorCode.NONE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         }
         assertThat(metadata(List.of("clicks")).getTopics(0).getErrorCode()).isEqualTo(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-        assertThat(broker.replicaManager().partition(new TopicPartition("clicks", 1))).isNull();
+        assertThat(broker.broker().replicaManager().partition(new TopicPartition("clicks", 1))).isNull();
         // The directories are renamed at once and removed in the background.
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
             try (var files = Files.list(dir.resolve("data"))) {
@@ -132,14 +117,14 @@ class TopicAdminIT {
         for (CreatableTopic.Builder t : topics) {
             req.addTopics(t);
         }
-        try (InboundFrame<Response> f = conn.call(Request.newBuilder().setCreateTopics(req))) {
+        try (InboundFrame<Response> f = broker.connection().call(Request.newBuilder().setCreateTopics(req))) {
             assertThat(f.message().getErrorCode()).isEqualTo(ErrorCode.NONE);
             return f.message().getCreateTopics().getTopicsList();
         }
     }
 
     private MetadataResponse metadata(List<String> topics) throws InterruptedException {
-        try (InboundFrame<Response> f = conn.call(Request.newBuilder().setMetadata(
+        try (InboundFrame<Response> f = broker.connection().call(Request.newBuilder().setMetadata(
                 MetadataRequest.newBuilder().addAllTopics(topics).setAllTopics(topics.isEmpty())))) {
             return f.message().getMetadata();
         }
