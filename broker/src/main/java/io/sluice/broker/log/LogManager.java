@@ -159,8 +159,12 @@ public final class LogManager implements AutoCloseable {
         } catch (IOException e) {
             throw new LogStorageException(marker, "removing the clean-shutdown marker", e);
         }
-        log.info("loaded {} logs from {} after {} shutdown in {} ms", partitionDirs.size(), dir,
-                clean ? "a clean" : "an unclean", (clock.nanoseconds() - t0) / 1_000_000);
+        if (partitionDirs.isEmpty() && !clean) {
+            log.info("no logs in {}", dir);
+        } else {
+            log.info("loaded {} logs from {} after {} shutdown in {} ms", partitionDirs.size(), dir,
+                    clean ? "a clean" : "an unclean", (clock.nanoseconds() - t0) / 1_000_000);
+        }
     }
 
     /** The log of {@code tp}, created in the log directory with the fewest partitions if it does not exist. */

@@ -68,6 +68,10 @@ public final class ReplicaManager implements MetadataListener {
     public Partition becomeLeader(TopicPartition tp, LogConfig config, int leaderEpoch) {
         return partitions.computeIfAbsent(tp, k -> {
             Log log = logManager.getOrCreateLog(tp, config);
+            // A log loaded at start was opened with the broker's defaults: the topic's own settings win.
+            if (!log.config().equals(config)) {
+                log.updateConfig(config);
+            }
             return new Partition(tp, log, nodeId, leaderEpoch, new ProducerStateManager(tp, producerStates));
         });
     }

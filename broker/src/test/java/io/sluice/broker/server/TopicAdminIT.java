@@ -96,6 +96,8 @@ class TopicAdminIT {
         md = metadata(List.of());
         assertThat(md.getTopicsList()).extracting(t -> t.getName()).contains("clicks", "views");
         assertThat(metadata(List.of("clicks")).getTopics(0).getPartitions(1).getLogEndOffset()).isEqualTo(7);
+        assertThat(broker.broker().replicaManager().partition(new TopicPartition("clicks", 1)).log().config().segmentBytes())
+                .as("the topic's own settings after a restart").isEqualTo(65536);
 
         try (InboundFrame<Response> f = broker.connection().call(Request.newBuilder().setDeleteTopics(
                 DeleteTopicsRequest.newBuilder().addTopics("clicks").addTopics("missing")))) {
