@@ -30,6 +30,7 @@ public final class BrokerConfig {
     public static final String NUM_IO_THREADS = "num.io.threads";
     public static final String QUEUED_MAX_REQUESTS_PER_CONNECTION = "queued.max.requests.per.connection";
     public static final String SOCKET_REQUEST_MAX_BYTES = "socket.request.max.bytes";
+    public static final String SOCKET_SEND_BUFFER_BYTES = "socket.send.buffer.bytes";
     public static final String NUM_PARTITIONS = "num.partitions";
     public static final String DEFAULT_REPLICATION_FACTOR = "default.replication.factor";
     public static final String MIN_INSYNC_REPLICAS = "min.insync.replicas";
@@ -61,6 +62,7 @@ public final class BrokerConfig {
         k.put(NUM_IO_THREADS, "2");
         k.put(QUEUED_MAX_REQUESTS_PER_CONNECTION, "16");
         k.put(SOCKET_REQUEST_MAX_BYTES, "104857600");
+        k.put(SOCKET_SEND_BUFFER_BYTES, "262144");
         k.put(NUM_PARTITIONS, "1");
         k.put(DEFAULT_REPLICATION_FACTOR, "1");
         k.put(MIN_INSYNC_REPLICAS, "1");
@@ -129,6 +131,11 @@ public final class BrokerConfig {
         intIn(NUM_IO_THREADS, 1, 256);
         intIn(QUEUED_MAX_REQUESTS_PER_CONNECTION, 1, 10_000);
         intIn(SOCKET_REQUEST_MAX_BYTES, 1024, Integer.MAX_VALUE);
+        int sendBuffer = getInt(SOCKET_SEND_BUFFER_BYTES);
+        if (sendBuffer != -1 && sendBuffer < 4096) {
+            throw new ConfigException(SOCKET_SEND_BUFFER_BYTES + ": " + sendBuffer
+                    + " is out of range; must be -1 (the OS autotunes it) or at least 4096");
+        }
         intIn(NUM_PARTITIONS, 1, 10_000);
         intIn(DEFAULT_REPLICATION_FACTOR, 1, Short.MAX_VALUE);
         intIn(MIN_INSYNC_REPLICAS, 1, Short.MAX_VALUE);

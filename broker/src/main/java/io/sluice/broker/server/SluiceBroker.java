@@ -115,7 +115,8 @@ public final class SluiceBroker implements AutoCloseable {
                 new ArrayBlockingQueue<>(100_000), new DefaultThreadFactory("sluice-handler", true));
         server = new SocketServer(config.host(), config.port(), config.getInt(BrokerConfig.NUM_NETWORK_THREADS),
                 config.getInt(BrokerConfig.SOCKET_REQUEST_MAX_BYTES),
-                config.getInt(BrokerConfig.QUEUED_MAX_REQUESTS_PER_CONNECTION), this::handle, handlerPool);
+                config.getInt(BrokerConfig.QUEUED_MAX_REQUESTS_PER_CONNECTION),
+                config.getInt(BrokerConfig.SOCKET_SEND_BUFFER_BYTES), this::handle, handlerPool);
         started.push(server);
         started.push(replicas::completeAllDelayed);
         started.push(() -> {

@@ -52,6 +52,8 @@ class BrokerConfigTest {
                 .hasMessageContaining("listeners").hasMessageContaining("host:port");
         assertThatThrownBy(() -> BrokerConfig.of(Map.of("log.segment.bytes", "10")))
                 .hasMessageStartingWith("log.segment.bytes").hasMessageContaining("at least");
+        assertThatThrownBy(() -> BrokerConfig.of(Map.of("socket.send.buffer.bytes", "0")))
+                .hasMessageContaining("socket.send.buffer.bytes").hasMessageContaining("-1");
         assertThatThrownBy(() -> BrokerConfig.of(Map.of("controller.quorum.voters", "127.0.0.1:9294")))
                 .hasMessageContaining("controller.quorum.voters").hasMessageContaining("id@host:port");
     }
