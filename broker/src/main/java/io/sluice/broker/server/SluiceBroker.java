@@ -185,7 +185,9 @@ public final class SluiceBroker implements AutoCloseable {
         RequestDispatcher d = dispatcher;
         if (d == null) {
             frame.release();
-            context.sendError(ErrorCode.BROKER_NOT_AVAILABLE, "the broker is starting; retry shortly");
+            context.sendError(ErrorCode.BROKER_NOT_AVAILABLE, closed.get()
+                    ? "the broker is shutting down; retry on another broker or after it restarts"
+                    : "the broker is starting; retry shortly");
             return;
         }
         d.handle(context, frame);
