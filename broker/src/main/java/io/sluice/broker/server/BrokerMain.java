@@ -18,7 +18,7 @@ import picocli.CommandLine.Parameters;
  * {@code bin/sluice-broker [CONFIG] [--override k=v]…}: runs one broker in the foreground until SIGTERM or
  * Ctrl-C, which shut it down cleanly (stop accepting, answer what is in flight, flush, clean marker).
  */
-@Command(name = "sluice-broker", mixinStandardHelpOptions = true,
+@Command(name = "sluice-broker", mixinStandardHelpOptions = true, version = "sluice-broker 0.1.0",
         description = "Runs a Sluice broker in the foreground. SIGTERM or Ctrl-C stops it cleanly.")
 public final class BrokerMain implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(BrokerMain.class);
