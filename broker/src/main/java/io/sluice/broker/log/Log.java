@@ -50,7 +50,8 @@ public final class Log implements AutoCloseable {
     private long preparations;
     private long unflushedRecords;
     private long firstUnflushedMs = -1;
-    private boolean closed;
+    /** Written under {@code lock}; volatile so that readers, which take no lock, see a close. */
+    private volatile boolean closed;
 
     Log(TopicPartition topicPartition, Path dir, LogConfig config, Clock clock, Executor background,
         ConcurrentSkipListMap<Long, Segment> segments, long recoveryPoint) {
@@ -577,6 +578,10 @@ public final class Log implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    boolean isClosed() {
+        return closed;
     }
 
     private void ensureOpen() {

@@ -42,6 +42,10 @@ final class LogReader {
             if (slice != null) {
                 return slice;
             }
+            if (log.isClosed()) {
+                // Its segments refuse readers for good: looking again would spin forever.
+                throw new LogClosedException(log.topicPartition().toString());
+            }
         }
     }
 

@@ -87,14 +87,39 @@ final class RequestChannel extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * Handles queued requests, at most {@code maxQueued} per turn: a connection that keeps its queue full must
+     * give the thread back to the other connections, so it goes to the end of the executor's queue.
+     */
     private void drain() {
-        while (true) {
+        boolean finished = false;
+        try {
+            finished = drainSome();
+        } finally {
+            if (!finished) {
+                // A turn used up, or a handler threw an Error: either way this connection is not done.
+                boolean again;
+                synchronized (this) {
+                    again = !queue.isEmpty() && !closed;
+                    running = again;
+                }
+                if (again) {
+                    submitDrain();
+                }
+            }
+            maybeResumeReading();
+        }
+    }
+
+    /** True when the queue was emptied (and {@code running} cleared). */
+    private boolean drainSome() {
+        for (int handled = 0; handled < maxQueued; handled++) {
             InboundFrame<Request> frame;
             synchronized (this) {
                 frame = queue.poll();
                 if (frame == null) {
                     running = false;
-                    break;
+                    return true;
                 }
             }
             Request request = frame.message();
@@ -108,7 +133,7 @@ final class RequestChannel extends ChannelInboundHandlerAdapter {
                 context.sendError(ErrorCode.UNKNOWN_SERVER_ERROR, e.toString());
             }
         }
-        maybeResumeReading();
+        return false;
     }
 
     /** Reading resumes only when both the queue and the outbound buffer have room; decided under the lock. */

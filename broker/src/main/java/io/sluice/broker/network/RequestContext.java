@@ -83,6 +83,11 @@ public final class RequestContext {
         channel.writeAndFlush(frame).addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
     }
 
+    /** Closes the connection (for an error no answer can carry, as with {@code acks=0}). */
+    public void close() {
+        channel.close();
+    }
+
     /** Answers with a request-level error (the body left unset). */
     public void sendError(ErrorCode code, String message) {
         send(Response.newBuilder().setErrorCode(code).setErrorMessage(message == null ? "" : message));

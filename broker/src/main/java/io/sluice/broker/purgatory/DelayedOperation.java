@@ -35,6 +35,12 @@ public abstract class DelayedOperation {
     protected void onExpiration() {
     }
 
+    /**
+     * Called when {@link #onComplete()} threw: the operation is complete and will not be tried again, so this
+     * is the last chance to answer (with an error).
+     */
+    protected abstract void onCompleteFailed(RuntimeException e);
+
     /** Completes the operation unless someone else already did; true for the caller that completed it. */
     public final boolean forceComplete() {
         if (!completed.compareAndSet(false, true)) {
@@ -46,6 +52,8 @@ public abstract class DelayedOperation {
         }
         try {
             onComplete();
+        } catch (RuntimeException e) {
+            onCompleteFailed(e);
         } finally {
             done();
         }
@@ -65,6 +73,8 @@ public abstract class DelayedOperation {
             try {
                 onExpiration();
                 onComplete();
+            } catch (RuntimeException e) {
+                onCompleteFailed(e);
             } finally {
                 done();
             }

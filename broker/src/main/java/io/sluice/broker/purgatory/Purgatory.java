@@ -42,14 +42,17 @@ public final class Purgatory<T extends DelayedOperation> {
         }
         pending.incrementAndGet();
         AtomicBoolean counted = new AtomicBoolean(true);
+        for (Object key : keys) {
+            watchers.computeIfAbsent(key, k -> new ConcurrentLinkedQueue<>()).add(op);
+        }
+        // However it completes, it leaves every queue it was in: an operation watching many keys must not stay
+        // in the queues of the idle ones (it holds its connection) until each sees an append.
         op.onDone(() -> {
             if (counted.compareAndSet(true, false)) {
                 pending.decrementAndGet();
             }
+            unwatch(op, keys);
         });
-        for (Object key : keys) {
-            watchers.computeIfAbsent(key, k -> new ConcurrentLinkedQueue<>()).add(op);
-        }
         op.timeout(timer.newTimeout(t -> {
             try {
                 op.expire();
@@ -75,11 +78,17 @@ public final class Purgatory<T extends DelayedOperation> {
         }
         int completed = 0;
         for (T op : ops) {
-            if (op.isCompleted()) {
+            try {
+                if (op.isCompleted()) {
+                    ops.remove(op);
+                } else if (op.tryComplete()) {
+                    ops.remove(op);
+                    completed++;
+                }
+            } catch (RuntimeException e) {
+                // One failing operation must not keep the others on this key waiting until they expire.
+                log.error("{}: completing {} failed", name, op, e);
                 ops.remove(op);
-            } else if (op.tryComplete()) {
-                ops.remove(op);
-                completed++;
             }
         }
         return completed;
@@ -106,6 +115,12 @@ public final class Purgatory<T extends DelayedOperation> {
                 op.forceComplete();
             }
         }
+    }
+
+    /** Operations in the queue of {@code key} (completed ones leave it). */
+    int watching(Object key) {
+        Queue<T> ops = watchers.get(key);
+        return ops == null ? 0 : ops.size();
     }
 
     /** Operations parked and not yet completed or expired. */

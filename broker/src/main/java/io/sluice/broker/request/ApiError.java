@@ -1,5 +1,6 @@
 package io.sluice.broker.request;
 
+import io.sluice.broker.log.LogClosedException;
 import io.sluice.broker.log.LogCorruptionException;
 import io.sluice.broker.metadata.MetadataException;
 import io.sluice.broker.log.OffsetOutOfRangeException;
@@ -41,6 +42,9 @@ public record ApiError(ErrorCode code, String message) {
         }
         if (t instanceof RecordBatchTooLargeException e) {
             return new ApiError(ErrorCode.RECORD_BATCH_TOO_LARGE, e.getMessage());
+        }
+        if (t instanceof LogClosedException e) {
+            return new ApiError(ErrorCode.NOT_LEADER_OR_FOLLOWER, e.getMessage());
         }
         if (t instanceof OffsetOutOfRangeException e) {
             return new ApiError(ErrorCode.OFFSET_OUT_OF_RANGE, e.getMessage());

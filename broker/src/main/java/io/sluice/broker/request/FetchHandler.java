@@ -31,6 +31,8 @@ import java.util.List;
  * {@code max_wait_ms} passes.
  */
 final class FetchHandler implements RequestHandler {
+    /** Upper bound of one answer's records, whatever max_bytes asks: far below the frame format's 2 GiB. */
+    static final int MAX_RESPONSE_BYTES = 1 << 30;
     private final ReplicaManager replicas;
     private final FetchStats stats;
 
@@ -50,8 +52,9 @@ final class FetchHandler implements RequestHandler {
             }
         }
         boolean follower = request.getReplicaId() >= 0;
-        int minBytes = Math.max(1, request.getMinBytes());
-        int maxBytes = request.getMaxBytes() > 0 ? request.getMaxBytes() : Integer.MAX_VALUE;
+        int minBytes = Math.max(0, request.getMinBytes());
+        // An unset or huge max_bytes must not build an answer the frame format cannot carry (2 GiB).
+        int maxBytes = request.getMaxBytes() > 0 ? Math.min(request.getMaxBytes(), MAX_RESPONSE_BYTES) : MAX_RESPONSE_BYTES;
         Reads reads = read(wanted, maxBytes, follower);
         if (request.getMaxWaitMs() <= 0 || reads.bytes >= minBytes || reads.hasError || wanted.isEmpty()) {
             send(context, reads, follower);
@@ -221,6 +224,12 @@ final class FetchHandler implements RequestHandler {
             if (context.isOpen()) {
                 send(context, read(wanted, maxBytes, follower), follower);
             }
+        }
+
+        @Override
+        protected void onCompleteFailed(RuntimeException e) {
+            ApiError error = ApiError.from(e, "fetch");
+            context.sendError(error.code(), error.message());
         }
     }
 }

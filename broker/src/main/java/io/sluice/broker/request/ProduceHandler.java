@@ -70,7 +70,11 @@ final class ProduceHandler implements RequestHandler {
         if (acks == 0) {
             for (Appended a : appended) {
                 if (a.error.isError()) {
-                    log.debug("acks=0 produce to {} from {} failed: {}", a.tp, context.remoteAddress(), a.error.message());
+                    // No answer can carry the error: hang up, as Kafka does, so the producer notices and refreshes.
+                    log.info("closing the connection of {}: acks=0 produce to {} failed: {}", context.remoteAddress(),
+                            a.tp, a.error.message());
+                    context.close();
+                    break;
                 }
             }
             return;
@@ -116,18 +120,20 @@ final class ProduceHandler implements RequestHandler {
         if (size == 0) {
             return new Appended(tp, partition, null, ApiError.of(ErrorCode.CORRUPT_MESSAGE, tp + ": no record batch"));
         }
+        AppendResult result;
         try {
-            AppendResult result = partition.appendAsLeader(raw.nioBuffer(position, size));
-            if (result.isError()) {
-                return new Appended(tp, partition, null, ApiError.of(result.error(), result.message()));
-            }
-            if (result.appended() != null) {
-                replicas.onLogAppended(partition);
-            }
-            return new Appended(tp, partition, result, ApiError.NONE);
+            result = partition.appendAsLeader(raw.nioBuffer(position, size));
         } catch (RuntimeException e) {
             return new Appended(tp, partition, null, ApiError.from(e, tp));
         }
+        if (result.isError()) {
+            return new Appended(tp, partition, null, ApiError.of(result.error(), result.message()));
+        }
+        if (result.appended() != null) {
+            // Outside the append's error handling: a waiter failing to answer must not turn a done append into an error.
+            replicas.onLogAppended(partition);
+        }
+        return new Appended(tp, partition, result, ApiError.NONE);
     }
 
     private void send(RequestContext context, List<Appended> appended, ApiError overrideForWaiting) {
@@ -197,12 +203,23 @@ final class ProduceHandler implements RequestHandler {
             expired = true;
         }
 
+        /**
+         * Partitions whose batch the high watermark has not passed get an error: a timeout, or, when the wait
+         * was cut short (the partition deleted, the broker stopping), NOT_LEADER_OR_FOLLOWER.
+         */
         @Override
         protected void onComplete() {
-            ApiError timedOut = expired
+            ApiError notCommitted = expired
                     ? ApiError.of(ErrorCode.REQUEST_TIMED_OUT, "the high watermark did not reach the batch within the timeout")
-                    : null;
-            send(context, appended, timedOut);
+                    : ApiError.of(ErrorCode.NOT_LEADER_OR_FOLLOWER, "this broker stopped leading the partition before"
+                            + " the high watermark reached the batch");
+            send(context, appended, notCommitted);
+        }
+
+        @Override
+        protected void onCompleteFailed(RuntimeException e) {
+            ApiError error = ApiError.from(e, "produce");
+            context.sendError(error.code(), error.message());
         }
     }
 }

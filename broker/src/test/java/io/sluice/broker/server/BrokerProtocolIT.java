@@ -212,6 +212,29 @@ class BrokerProtocolIT {
     }
 
     @Test
+    void minBytesZeroIsAnsweredAtOnceWhateverTheWait() throws Exception {
+        long start = System.nanoTime();
+        try (InboundFrame<Response> f = fetchFrame(0, 1 << 20, 10_000, 0)) {
+            assertThat(f.message().getFetch().getTopics(0).getPartitions(0).getRecordsSize()).isZero();
+        }
+        assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(5_000);
+    }
+
+    @Test
+    void aFetchFromADeletedPartitionIsAnsweredNotSpunOn() throws Exception {
+        produce(1, TestBatches.batch(0, 3, 10, 1));
+        var partition = broker.replicaManager().partition(tp);
+        broker.metadata().deleteTopic(tp.topic()).join();
+        // A reader that looked the partition up just before the deletion reads a closed log.
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> partition.read(0, 1 << 20, true))
+                .isInstanceOf(io.sluice.broker.log.LogClosedException.class);
+        try (InboundFrame<Response> f = fetchFrame(0, 1 << 20, 0, 1)) {
+            assertThat(f.message().getFetch().getTopics(0).getPartitions(0).getErrorCode())
+                    .isEqualTo(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        }
+    }
+
+    @Test
     void acksZeroIsNotAnsweredButAppended() throws Exception {
         ByteBuffer batch = TestBatches.batch(0, 4, 10, 1);
         conn.send(Request.newBuilder().setProduce(produceRequest(0, batch.remaining())), batch);
