@@ -1,7 +1,5 @@
 package io.sluice.broker.request;
 
-import io.netty.buffer.ByteBuf;
-import io.sluice.broker.fetch.FetchStats;
 import io.sluice.broker.fetch.LogSliceRegion;
 import io.sluice.broker.log.LogSlice;
 import io.sluice.broker.network.RequestContext;
@@ -34,11 +32,8 @@ final class FetchHandler implements RequestHandler {
     /** Upper bound of one answer's records, whatever max_bytes asks: far below the frame format's 2 GiB. */
     static final int MAX_RESPONSE_BYTES = 1 << 30;
     private final ReplicaManager replicas;
-    private final FetchStats stats;
-
-    FetchHandler(ReplicaManager replicas, FetchStats stats) {
+    FetchHandler(ReplicaManager replicas) {
         this.replicas = replicas;
-        this.stats = stats;
     }
 
     @Override
@@ -57,7 +52,7 @@ final class FetchHandler implements RequestHandler {
         int maxBytes = request.getMaxBytes() > 0 ? Math.min(request.getMaxBytes(), MAX_RESPONSE_BYTES) : MAX_RESPONSE_BYTES;
         Reads reads = read(wanted, maxBytes, follower);
         if (request.getMaxWaitMs() <= 0 || reads.bytes >= minBytes || reads.hasError || wanted.isEmpty()) {
-            send(context, reads, follower);
+            send(context, reads);
             return;
         }
         reads.release();
@@ -142,7 +137,8 @@ final class FetchHandler implements RequestHandler {
         return reads;
     }
 
-    private static ApiError checkEpoch(Partition partition, int requestEpoch) {
+    /** FENCED_ or UNKNOWN_LEADER_EPOCH when a request names an epoch (≥ 0) other than the partition's. */
+    static ApiError checkEpoch(Partition partition, int requestEpoch) {
         if (requestEpoch < 0 || requestEpoch == partition.leaderEpoch()) {
             return ApiError.NONE;
         }
@@ -154,7 +150,7 @@ final class FetchHandler implements RequestHandler {
                 + requestEpoch + " is newer than this broker's " + partition.leaderEpoch());
     }
 
-    private void send(RequestContext context, Reads reads, boolean follower) {
+    private void send(RequestContext context, Reads reads) {
         FetchResponse.Builder body = FetchResponse.newBuilder();
         FetchableTopicResponse.Builder topic = null;
         String topicName = null;
@@ -173,7 +169,6 @@ final class FetchHandler implements RequestHandler {
             topic.addPartitions(p);
             if (slice != null) {
                 tail.add(new LogSliceRegion(slice));
-                stats.recordRegion(slice.length(), follower);
             }
         }
         if (topic != null) {
@@ -222,7 +217,7 @@ final class FetchHandler implements RequestHandler {
         @Override
         protected void onComplete() {
             if (context.isOpen()) {
-                send(context, read(wanted, maxBytes, follower), follower);
+                send(context, read(wanted, maxBytes, follower));
             }
         }
 

@@ -58,11 +58,9 @@ final class ListOffsetsHandler implements RequestHandler {
             return r.setErrorCode(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION).setErrorMessage("this broker does not host " + tp);
         }
         r.setLeaderEpoch(partition.leaderEpoch());
-        if (p.getCurrentLeaderEpoch() >= 0 && p.getCurrentLeaderEpoch() != partition.leaderEpoch()) {
-            ErrorCode code = p.getCurrentLeaderEpoch() < partition.leaderEpoch()
-                    ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH;
-            return r.setErrorCode(code).setErrorMessage(tp + ": leader epoch " + p.getCurrentLeaderEpoch()
-                    + " against the current " + partition.leaderEpoch());
+        ApiError epochError = FetchHandler.checkEpoch(partition, p.getCurrentLeaderEpoch());
+        if (epochError.isError()) {
+            return r.setErrorCode(epochError.code()).setErrorMessage(epochError.message());
         }
         try {
             long ts = p.getTimestamp();

@@ -1,6 +1,5 @@
 package io.sluice.broker.request;
 
-import io.sluice.broker.fetch.FetchStats;
 import io.sluice.broker.group.GroupCoordinator;
 import io.sluice.broker.metadata.MetadataStore;
 import io.sluice.broker.metadata.Topics;
@@ -16,7 +15,7 @@ public final class RequestHandlers {
 
     /** What the handlers work with. */
     public record Context(BrokerConfig config, ReplicaManager replicas, MetadataStore metadata,
-                          ProducerIdManager producerIds, GroupCoordinator groups, FetchStats fetchStats) {
+                          ProducerIdManager producerIds, GroupCoordinator groups) {
     }
 
     public static RequestDispatcher dispatcher(Context c) {
@@ -26,7 +25,7 @@ public final class RequestHandlers {
                         c.config().getInt(BrokerConfig.NUM_PARTITIONS), c.config().getInt(BrokerConfig.DEFAULT_REPLICATION_FACTOR)))
                 .register(Request.BodyCase.DELETE_TOPICS, new DeleteTopicsHandler(c.metadata()))
                 .register(Request.BodyCase.PRODUCE, new ProduceHandler(c.replicas(), topic -> !Topics.isInternal(topic)))
-                .register(Request.BodyCase.FETCH, new FetchHandler(c.replicas(), c.fetchStats()))
+                .register(Request.BodyCase.FETCH, new FetchHandler(c.replicas()))
                 .register(Request.BodyCase.LIST_OFFSETS, new ListOffsetsHandler(c.replicas()))
                 .register(Request.BodyCase.INIT_PRODUCER_ID, new InitProducerIdHandler(c.producerIds()))
                 .register(Request.BodyCase.OFFSET_COMMIT, new OffsetCommitHandler(c.groups()))

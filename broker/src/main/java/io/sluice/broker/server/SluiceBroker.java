@@ -2,7 +2,6 @@ package io.sluice.broker.server;
 
 import io.netty.util.HashedWheelTimer;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import io.sluice.broker.fetch.FetchStats;
 import io.sluice.broker.group.GroupCoordinator;
 import io.sluice.broker.log.LogConfig;
 import io.sluice.broker.log.LogManager;
@@ -49,7 +48,6 @@ public final class SluiceBroker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SluiceBroker.class);
 
     private final BrokerConfig config;
-    private final FetchStats fetchStats = new FetchStats();
     private final AtomicBoolean closed = new AtomicBoolean();
     /** What {@link #close()} stops, in reverse order of starting. */
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
@@ -143,7 +141,7 @@ public final class SluiceBroker implements AutoCloseable {
                 PRODUCER_SNAPSHOT_INTERVAL_MS, TimeUnit.MILLISECONDS);
 
         dispatcher = RequestHandlers.dispatcher(new RequestHandlers.Context(config, replicas, metadata, producerIds,
-                groups, fetchStats));
+                groups));
         log.info("broker {} of cluster {} serving {} partitions", config.nodeId(), metadata.clusterId(),
                 replicas.partitions().size());
     }
@@ -217,10 +215,6 @@ public final class SluiceBroker implements AutoCloseable {
     /** What went out to the sockets, by kind (file regions vs buffers). */
     public TrafficCounter traffic() {
         return server.traffic();
-    }
-
-    public FetchStats fetchStats() {
-        return fetchStats;
     }
 
     private void stopHandlers() throws InterruptedException {
