@@ -9,7 +9,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
-import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -178,21 +177,9 @@ final class ProducerBatch {
         this.baseSequence = baseSequence;
         int size = out.position();
         buffer.writerIndex(size);
-        buffer.setLong(RecordBatch.BASE_OFFSET_OFFSET, 0L)
-                .setInt(RecordBatch.BATCH_LENGTH_OFFSET, size - RecordBatch.LOG_OVERHEAD)
-                .setInt(RecordBatch.PARTITION_LEADER_EPOCH_OFFSET, RecordBatch.NO_PARTITION_LEADER_EPOCH)
-                .setByte(RecordBatch.MAGIC_OFFSET, RecordBatch.MAGIC)
-                .setShort(RecordBatch.ATTRIBUTES_OFFSET, 0)
-                .setInt(RecordBatch.LAST_OFFSET_DELTA_OFFSET, recordCount - 1)
-                .setLong(RecordBatch.BASE_TIMESTAMP_OFFSET, baseTimestamp)
-                .setLong(RecordBatch.MAX_TIMESTAMP_OFFSET, maxTimestamp)
-                .setLong(RecordBatch.PRODUCER_ID_OFFSET, producerId)
-                .setShort(RecordBatch.PRODUCER_EPOCH_OFFSET, producerEpoch)
-                .setInt(RecordBatch.BASE_SEQUENCE_OFFSET, baseSequence)
-                .setInt(RecordBatch.RECORDS_COUNT_OFFSET, recordCount);
-        CRC32C crc = new CRC32C();
-        crc.update(buffer.nioBuffer(RecordBatch.ATTRIBUTES_OFFSET, size - RecordBatch.ATTRIBUTES_OFFSET));
-        buffer.setInt(RecordBatch.CRC_OFFSET, (int) crc.getValue());
+        // Through the same memory as the records ('out' spans the whole buffer from index 0).
+        RecordBatch.writeHeader(out, size, 0L, RecordBatch.NO_PARTITION_LEADER_EPOCH, recordCount, baseTimestamp,
+                maxTimestamp, producerId, producerEpoch, baseSequence);
     }
 
     /** A new reference to the sealed bytes, for one send; the transport releases it. */

@@ -139,6 +139,31 @@ public final class RecordBatch implements Iterable<Record> {
     }
 
     /** Overwrites the base offset of the batch at {@code position}; the CRC stays valid. */
+    /**
+     * Writes the 61-byte header of the batch of {@code size} bytes that starts at index 0 of {@code batch}
+     * (big-endian, absolute puts: the position is left alone), then its CRC32C over bytes 21..size. Builders
+     * write the records after the header's room first, then call this once.
+     */
+    public static void writeHeader(ByteBuffer batch, int size, long baseOffset, int partitionLeaderEpoch,
+                                   int recordCount, long baseTimestamp, long maxTimestamp, long producerId,
+                                   short producerEpoch, int baseSequence) {
+        batch.putLong(BASE_OFFSET_OFFSET, baseOffset)
+                .putInt(BATCH_LENGTH_OFFSET, size - LOG_OVERHEAD)
+                .putInt(PARTITION_LEADER_EPOCH_OFFSET, partitionLeaderEpoch)
+                .put(MAGIC_OFFSET, MAGIC)
+                .putShort(ATTRIBUTES_OFFSET, (short) 0)
+                .putInt(LAST_OFFSET_DELTA_OFFSET, recordCount - 1)
+                .putLong(BASE_TIMESTAMP_OFFSET, baseTimestamp)
+                .putLong(MAX_TIMESTAMP_OFFSET, maxTimestamp)
+                .putLong(PRODUCER_ID_OFFSET, producerId)
+                .putShort(PRODUCER_EPOCH_OFFSET, producerEpoch)
+                .putInt(BASE_SEQUENCE_OFFSET, baseSequence)
+                .putInt(RECORDS_COUNT_OFFSET, recordCount);
+        CRC32C crc = new CRC32C();
+        crc.update(batch.slice(ATTRIBUTES_OFFSET, size - ATTRIBUTES_OFFSET));
+        batch.putInt(CRC_OFFSET, (int) crc.getValue());
+    }
+
     public static void setBaseOffset(ByteBuffer buffer, int position, long baseOffset) {
         bigEndian(buffer).putLong(position + BASE_OFFSET_OFFSET, baseOffset);
     }

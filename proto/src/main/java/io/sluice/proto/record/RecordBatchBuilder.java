@@ -3,7 +3,6 @@ package io.sluice.proto.record;
 import io.netty.buffer.ByteBufUtil;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.zip.CRC32C;
 
 /**
  * Builds one uncompressed, non-transactional batch in the layout drawn on {@link RecordBatch}. Records are written
@@ -148,21 +147,8 @@ public final class RecordBatchBuilder {
         }
         built = true;
         int size = buffer.position();
-        buffer.putLong(RecordBatch.BASE_OFFSET_OFFSET, baseOffset)
-                .putInt(RecordBatch.BATCH_LENGTH_OFFSET, size - RecordBatch.LOG_OVERHEAD)
-                .putInt(RecordBatch.PARTITION_LEADER_EPOCH_OFFSET, partitionLeaderEpoch)
-                .put(RecordBatch.MAGIC_OFFSET, RecordBatch.MAGIC)
-                .putShort(RecordBatch.ATTRIBUTES_OFFSET, (short) 0)
-                .putInt(RecordBatch.LAST_OFFSET_DELTA_OFFSET, recordCount - 1)
-                .putLong(RecordBatch.BASE_TIMESTAMP_OFFSET, baseTimestamp)
-                .putLong(RecordBatch.MAX_TIMESTAMP_OFFSET, maxTimestamp)
-                .putLong(RecordBatch.PRODUCER_ID_OFFSET, producerId)
-                .putShort(RecordBatch.PRODUCER_EPOCH_OFFSET, producerEpoch)
-                .putInt(RecordBatch.BASE_SEQUENCE_OFFSET, baseSequence)
-                .putInt(RecordBatch.RECORDS_COUNT_OFFSET, recordCount);
-        CRC32C crc = new CRC32C();
-        crc.update(buffer.slice(RecordBatch.ATTRIBUTES_OFFSET, size - RecordBatch.ATTRIBUTES_OFFSET));
-        buffer.putInt(RecordBatch.CRC_OFFSET, (int) crc.getValue());
+        RecordBatch.writeHeader(buffer, size, baseOffset, partitionLeaderEpoch, recordCount, baseTimestamp,
+                maxTimestamp, producerId, producerEpoch, baseSequence);
         return buffer.flip();
     }
 
