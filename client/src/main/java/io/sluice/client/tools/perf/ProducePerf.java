@@ -113,7 +113,7 @@ final class ProducePerf implements Callable<Integer> {
             String message = failed.get() + " record(s) failed; the first: " + e.getMessage();
             throw e instanceof SluiceException se
                     ? new SluiceException(se.errorCode(), false, message, e)
-                    : new IllegalStateException(message, e);
+                    : new io.sluice.client.tools.ToolException(message, e);
         }
     }
 

@@ -1,8 +1,7 @@
 package io.sluice.client.tools.perf;
 
-import io.sluice.client.errors.SluiceException;
+import io.sluice.client.tools.ToolRunner;
 import java.io.PrintStream;
-import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -31,29 +30,6 @@ public final class SluicePerf implements Runnable {
 
     /** Runs the tool and returns its exit code. */
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        CommandLine cmd = new CommandLine(new SluicePerf(), new CommandLine.IFactory() {
-            @Override
-            public <K> K create(Class<K> cls) throws Exception {
-                if (cls == ProducePerf.class) {
-                    return cls.cast(new ProducePerf(out, err));
-                }
-                if (cls == ConsumePerf.class) {
-                    return cls.cast(new ConsumePerf(out, err));
-                }
-                return CommandLine.defaultFactory().create(cls);
-            }
-        });
-        cmd.setOut(new PrintWriter(out, true));
-        cmd.setErr(new PrintWriter(err, true));
-        cmd.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            if (e instanceof SluiceException || e instanceof IllegalStateException) {
-                err.println("sluice-perf: error: " + e.getMessage());
-                return 1;
-            }
-            err.println("sluice-perf: unexpected error: " + e);
-            e.printStackTrace(err);
-            return 1;
-        });
-        return cmd.execute(args);
+        return ToolRunner.run(SluicePerf.class, args, out, err);
     }
 }
