@@ -50,6 +50,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *     1 MiB chunks without fsync ({@code PageAllocator}), then mapped {@code READ_WRITE}. Both therefore pay
  *     the same first-touch minor fault per page of a new mapping over resident, allocated, dirty pages; the
  *     difference is the log's own work.
+ * <li>{@link #rawMmapCopyPrefilledValidated}: the same copies, each after {@code RecordBatch.validate()} (CRC32C
+ *     and the record-framing walk) of the source, as the log checks every producer batch: the ceiling of an
+ *     append that validates, so that {@code logAppend}'s distance to it is the log's own bookkeeping.
  * <li>{@link #rawMmapCopySparse}: the same copies into a fresh sparse file (what an append costs when no page
  *     was prepared: every first touch allocates a block).
  * <li>{@link #logAppendSustained}: rolls included. 65,536 appends (1 GiB, 16 rolls) into a log of 64 MiB
@@ -237,6 +240,23 @@ public class LogAppendBenchmark {
             return sum + position;
         }
 
+        /** The same copy after the full producer-batch check the log runs ({@code RecordBatch.validate()}). */
+        long appendAllValidated(ByteBuffer src, int appends) {
+            int length = src.remaining();
+            long sum = 0;
+            for (int i = 0; i < appends; i++) {
+                if (position + length > SEGMENT_BYTES) {
+                    position = 0;
+                }
+                RecordBatch batch = RecordBatch.at(src, src.position());
+                batch.validate();
+                sum += batch.recordCount();
+                mapping.put(position, src, src.position(), length);
+                position += length;
+            }
+            return sum + position;
+        }
+
         @TearDown(Level.Iteration)
         public void unmap() throws IOException {
             BenchSupport.unmap(mapping);
@@ -290,6 +310,12 @@ public class LogAppendBenchmark {
     @OperationsPerInvocation(APPENDS)
     public long rawMmapCopyPrefilledWithCrc(PrefilledFile f, Batch b) {
         return f.appendAllWithCrc(b.batch, APPENDS);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(APPENDS)
+    public long rawMmapCopyPrefilledValidated(PrefilledFile f, Batch b) {
+        return f.appendAllValidated(b.batch, APPENDS);
     }
 
     @Benchmark
