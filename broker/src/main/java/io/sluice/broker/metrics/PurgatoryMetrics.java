@@ -1,0 +1,28 @@
+package io.sluice.broker.metrics;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.sluice.broker.partition.ReplicaManager;
+
+/**
+ * {@code sluice_purgatory_size{purgatory="produce"|"fetch"}}: requests parked waiting for the high
+ * watermark ({@code acks=all}) or for data (long-poll fetches), read at scrape time.
+ *
+ * <p>Thread-safety: stateless; the purgatories' sizes are atomics.
+ */
+public final class PurgatoryMetrics implements MeterBinder {
+    private final ReplicaManager replicas;
+
+    public PurgatoryMetrics(ReplicaManager replicas) {
+        this.replicas = replicas;
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        Gauge.builder("sluice.purgatory.size", replicas, r -> r.producePurgatory().size())
+                .description("Requests parked in a purgatory").tag("purgatory", "produce").register(registry);
+        Gauge.builder("sluice.purgatory.size", replicas, r -> r.fetchPurgatory().size())
+                .description("Requests parked in a purgatory").tag("purgatory", "fetch").register(registry);
+    }
+}
