@@ -11,7 +11,7 @@ import io.sluice.broker.metadata.MetadataStore;
 import io.sluice.broker.metrics.BrokerMetrics;
 import io.sluice.broker.metrics.MetricsServer;
 import io.sluice.broker.metrics.NetworkMetrics;
-import io.sluice.broker.metrics.PurgatoryMetrics;
+import io.sluice.broker.metrics.ReplicaMetrics;
 import io.sluice.broker.network.RequestContext;
 import io.sluice.broker.network.SocketServer;
 import io.sluice.broker.network.TrafficCounter;
@@ -118,7 +118,7 @@ public final class SluiceBroker implements AutoCloseable {
         started.push(timer::stop);
         replicas = new ReplicaManager(config.nodeId(), logManager, config.logConfig(), new ProducerStateStore(store), timer,
                 metrics.partitions());
-        metrics.bind(new PurgatoryMetrics(replicas));
+        metrics.bind(new ReplicaMetrics(replicas));
         started.push(replicas::snapshotProducerStates);
 
         int ioThreads = config.getInt(BrokerConfig.NUM_IO_THREADS);

@@ -1,8 +1,10 @@
 package io.sluice.broker.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.sluice.broker.server.BrokerConfig;
 import io.sluice.broker.testing.RawConnection;
 import io.sluice.broker.testing.TestBatches;
 import io.sluice.broker.testing.TestBroker;
@@ -147,6 +149,7 @@ class MetricsIT {
         }
         assertThat(m.value("sluice_purgatory_size", "purgatory", "fetch")).isZero();
         assertThat(m.value("sluice_purgatory_size", "purgatory", "produce")).isZero();
+        assertThat(m.value("sluice_partitions_led")).as("2 of %s and the offsets topic's 2", TOPIC).isEqualTo(4);
 
         // JVM and process: memory, the mapped buffer pool (segments and indexes), GC, threads, classes, fds, CPU, uptime.
         assertThat(m.value("jvm_buffer_count_buffers", "id", "mapped")).isPositive();
@@ -183,6 +186,13 @@ class MetricsIT {
         assertThat(http.send(HttpRequest.newBuilder(URI.create(base + "/metrics"))
                 .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString()).statusCode())
                 .isEqualTo(405);
+    }
+
+    @Test
+    void aTakenMetricsPortStopsTheStartNamingTheKey() {
+        int taken = broker.broker().metricsPort();
+        assertThatThrownBy(() -> new TestBroker(dir.resolve("second"), Map.of(BrokerConfig.METRICS_PORT, Integer.toString(taken))))
+                .hasMessageStartingWith("metrics.port").hasMessageContaining(Integer.toString(taken));
     }
 
     private static void assertHistogram(PrometheusText m, String api, long count) {

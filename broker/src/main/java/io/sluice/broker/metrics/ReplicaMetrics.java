@@ -6,15 +6,16 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import io.sluice.broker.partition.ReplicaManager;
 
 /**
- * {@code sluice_purgatory_size{purgatory="produce"|"fetch"}}: requests parked waiting for the high
- * watermark ({@code acks=all}) or for data (long-poll fetches), read at scrape time.
+ * The replica manager's gauges, read at scrape time: {@code sluice_purgatory_size{purgatory="produce"|"fetch"}},
+ * requests parked waiting for the high watermark ({@code acks=all}) or for data (long-poll fetches), and
+ * {@code sluice_partitions_led}, the partitions this broker leads.
  *
- * <p>Thread-safety: stateless; the purgatories' sizes are atomics.
+ * <p>Thread-safety: stateless; the purgatories' sizes are atomics and the partition map is concurrent.
  */
-public final class PurgatoryMetrics implements MeterBinder {
+public final class ReplicaMetrics implements MeterBinder {
     private final ReplicaManager replicas;
 
-    public PurgatoryMetrics(ReplicaManager replicas) {
+    public ReplicaMetrics(ReplicaManager replicas) {
         this.replicas = replicas;
     }
 
@@ -24,5 +25,7 @@ public final class PurgatoryMetrics implements MeterBinder {
                 .description("Requests parked in a purgatory").tag("purgatory", "produce").register(registry);
         Gauge.builder("sluice.purgatory.size", replicas, r -> r.fetchPurgatory().size())
                 .description("Requests parked in a purgatory").tag("purgatory", "fetch").register(registry);
+        Gauge.builder("sluice.partitions.led", replicas, r -> r.partitions().size())
+                .description("Partitions this broker leads").register(registry);
     }
 }
