@@ -474,6 +474,8 @@ public final class Segment {
     public OffsetPosition lastBoundaryAtOrBefore(int from, int maxPosition) {
         int limit = size;
         if (maxPosition >= limit) {
+            // The log end of an active segment may have moved past this size meanwhile; readers bound maxPosition
+            // below the size they sampled, so they never get here.
             return new OffsetPosition(nextOffset, limit);
         }
         int position = Math.max(from, offsetIndex().lookupByPosition(maxPosition).position());

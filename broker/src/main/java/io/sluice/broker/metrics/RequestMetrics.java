@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * Per-API request meters: {@code sluice_requests_total{api}} when a request is read,
  * {@code sluice_request_latency_seconds{api}} (a histogram with fixed buckets) from when it was read to
  * when its answer was queued, purgatory time included, and {@code sluice_request_errors_total{api,error}}
- * for every error an answer carries, top-level or per partition.
+ * for every error an answer carries, top-level or per partition. A request that gets no answer (an
+ * {@code acks=0} produce, a parked request whose connection closed) is counted but has no latency.
  *
  * <p>Each API's meters are resolved on its first request and kept in arrays indexed by the enums'
  * ordinals, so a request costs two array reads and lock-free increments, never a registry lookup.
