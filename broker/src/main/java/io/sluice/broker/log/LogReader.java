@@ -64,11 +64,14 @@ final class LogReader {
                         return LogSlice.empty(startOffset);
                     }
                     Long nextBase = segments.higherKey(segment.baseOffset());
-                    int limit = nextBase != null && end >= nextBase ? segment.size() : positionOf(segment, end);
-                    long maxPosition = Math.min(limit, (long) from.position() + Math.max(0, maxBytes));
-                    int endPosition = maxPosition >= limit ? limit : segment.lastBoundaryAtOrBefore(from.position(), (int) maxPosition);
+                    OffsetPosition limit = nextBase != null && end >= nextBase
+                            ? new OffsetPosition(nextBase, segment.size()) : positionOf(segment, end);
+                    long maxPosition = Math.min(limit.position(), (long) from.position() + Math.max(0, maxBytes));
+                    OffsetPosition stop = maxPosition >= limit.position() ? limit
+                            : segment.lastBoundaryAtOrBefore(from.position(), (int) maxPosition);
                     handedOver = true;
-                    return new LogSlice(segment, from.offset(), from.position(), endPosition - from.position());
+                    return new LogSlice(segment, from.offset(), from.position(), stop.position() - from.position(),
+                            stop.offset());
                 }
                 // startOffset is at the end of this segment: the data continues in the next one.
                 Map.Entry<Long, Segment> next = segments.higherEntry(segment.baseOffset());
@@ -85,9 +88,10 @@ final class LogReader {
         }
     }
 
-    private static int positionOf(Segment segment, long offset) {
+    /** Where the batch holding {@code offset} starts, or the segment's end (at {@code offset}) if none does. */
+    private static OffsetPosition positionOf(Segment segment, long offset) {
         OffsetPosition p = segment.translateOffset(offset);
-        return p == null ? segment.size() : p.position();
+        return p == null ? new OffsetPosition(offset, segment.size()) : p;
     }
 
     /**

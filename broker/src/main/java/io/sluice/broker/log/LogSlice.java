@@ -19,17 +19,19 @@ public final class LogSlice implements AutoCloseable {
     private final long firstOffset;
     private final int position;
     private final int length;
+    private final long nextOffset;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    LogSlice(Segment segment, long firstOffset, int position, int length) {
+    LogSlice(Segment segment, long firstOffset, int position, int length, long nextOffset) {
         this.segment = segment;
         this.firstOffset = firstOffset;
         this.position = position;
         this.length = length;
+        this.nextOffset = nextOffset;
     }
 
     static LogSlice empty(long offset) {
-        return new LogSlice(null, offset, 0, 0);
+        return new LogSlice(null, offset, 0, 0, offset);
     }
 
     public boolean isEmpty() {
@@ -39,6 +41,16 @@ public final class LogSlice implements AutoCloseable {
     /** Base offset of the first batch in the slice (at or below the offset that was read). */
     public long firstOffset() {
         return firstOffset;
+    }
+
+    /** The offset after the slice's last batch: where the next read continues. */
+    public long nextOffset() {
+        return nextOffset;
+    }
+
+    /** Records in the slice (offsets are contiguous: {@code nextOffset - firstOffset}). */
+    public long recordCount() {
+        return nextOffset - firstOffset;
     }
 
     public int position() {

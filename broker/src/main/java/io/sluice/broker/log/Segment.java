@@ -468,22 +468,29 @@ public final class Segment {
 
     /**
      * The last batch boundary in {@code (from, maxPosition]}, or the end of the batch at {@code from}
-     * when that batch alone is longer than the range (a read always makes progress).
+     * when that batch alone is longer than the range (a read always makes progress), with the offset that
+     * starts there (the offset after the batches before it).
      */
-    public int lastBoundaryAtOrBefore(int from, int maxPosition) {
+    public OffsetPosition lastBoundaryAtOrBefore(int from, int maxPosition) {
         int limit = size;
         if (maxPosition >= limit) {
-            return limit;
+            // The log end of an active segment may have moved past this size meanwhile; readers bound maxPosition
+            // below the size they sampled, so they never get here.
+            return new OffsetPosition(nextOffset, limit);
         }
         int position = Math.max(from, offsetIndex().lookupByPosition(maxPosition).position());
+        long offset = -1;
         while (position < limit) {
             BatchHeader h = BatchHeader.read(channel, file, position, limit);
             if (h.nextPosition() > maxPosition) {
-                return position > from ? position : h.nextPosition();
+                return position > from
+                        ? new OffsetPosition(h.baseOffset(), position)
+                        : new OffsetPosition(h.lastOffset() + 1, h.nextPosition());
             }
             position = h.nextPosition();
+            offset = h.lastOffset() + 1;
         }
-        return limit;
+        return new OffsetPosition(offset < 0 ? nextOffset : offset, limit);
     }
 
     /** The first batch whose newest timestamp is at least {@code timestamp}, or null. */

@@ -33,15 +33,17 @@ final class RequestChannel extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(RequestChannel.class);
 
     private final RequestHandler handler;
+    private final RequestObserver observer;
     private final Executor executor;
     private final int maxQueued;
-    private final ArrayDeque<InboundFrame<Request>> queue = new ArrayDeque<>();
+    private final ArrayDeque<Pending> queue = new ArrayDeque<>();
     private boolean running;
     private boolean closed;
     private volatile ChannelHandlerContext ctx;
 
-    RequestChannel(RequestHandler handler, Executor executor, int maxQueued) {
+    RequestChannel(RequestHandler handler, RequestObserver observer, Executor executor, int maxQueued) {
         this.handler = handler;
+        this.observer = observer;
         this.executor = executor;
         this.maxQueued = maxQueued;
     }
@@ -63,7 +65,7 @@ final class RequestChannel extends ChannelInboundHandlerAdapter {
                 frame.release();
                 return;
             }
-            queue.add(frame);
+            queue.add(new Pending(frame, System.nanoTime()));
             if (queue.size() >= maxQueued) {
                 ctx.channel().config().setAutoRead(false);
             }
@@ -114,16 +116,18 @@ final class RequestChannel extends ChannelInboundHandlerAdapter {
     /** True when the queue was emptied (and {@code running} cleared). */
     private boolean drainSome() {
         for (int handled = 0; handled < maxQueued; handled++) {
-            InboundFrame<Request> frame;
+            Pending pending;
             synchronized (this) {
-                frame = queue.poll();
-                if (frame == null) {
+                pending = queue.poll();
+                if (pending == null) {
                     running = false;
                     return true;
                 }
             }
+            InboundFrame<Request> frame = pending.frame;
             Request request = frame.message();
-            RequestContext context = new RequestContext(ctx.channel(), request, System.nanoTime());
+            observer.onRequest(request.getBodyCase());
+            RequestContext context = new RequestContext(ctx.channel(), request, pending.readNanos, observer);
             try {
                 handler.handle(context, frame);
             } catch (RuntimeException e) {
@@ -158,13 +162,13 @@ final class RequestChannel extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        ArrayDeque<InboundFrame<Request>> dropped;
+        ArrayDeque<Pending> dropped;
         synchronized (this) {
             closed = true;
             dropped = new ArrayDeque<>(queue);
             queue.clear();
         }
-        dropped.forEach(InboundFrame::release);
+        dropped.forEach(p -> p.frame.release());
         super.channelInactive(ctx);
     }
 
@@ -187,6 +191,10 @@ final class RequestChannel extends ChannelInboundHandlerAdapter {
             log.warn("connection from {} failed", ctx.channel().remoteAddress(), cause);
             ctx.close();
         }
+    }
+
+    /** A request read and not yet handled, with when it was read (where its latency counts from). */
+    private record Pending(InboundFrame<Request> frame, long readNanos) {
     }
 
     private static String describe(Throwable cause) {

@@ -12,7 +12,7 @@ import java.util.List;
 
 /**
  * Where one request came from and how to answer it. Answering is thread-safe (Netty moves the write onto
- * the channel's event loop) and happens at most once.
+ * the channel's event loop) and happens at most once; it is when the request's latency is taken.
  */
 public final class RequestContext {
     private final Channel channel;
@@ -20,8 +20,10 @@ public final class RequestContext {
     private final String clientId;
     private final Request.BodyCase api;
     private final long receivedNanos;
+    private final RequestObserver observer;
 
-    RequestContext(Channel channel, Request request, long receivedNanos) {
+    RequestContext(Channel channel, Request request, long receivedNanos, RequestObserver observer) {
+        this.observer = observer;
         this.channel = channel;
         this.correlationId = request.getCorrelationId();
         this.clientId = request.getClientId();
@@ -41,6 +43,7 @@ public final class RequestContext {
         return api;
     }
 
+    /** {@link System#nanoTime()} when the listener read the request off the socket. */
     public long receivedNanos() {
         return receivedNanos;
     }
@@ -63,7 +66,9 @@ public final class RequestContext {
      * the tail parts: they are released once written, or now if the connection is gone.
      */
     public void send(Response.Builder response, List<?> tail) {
-        OutboundFrame frame = new OutboundFrame(response.setCorrelationId(correlationId).build());
+        Response built = response.setCorrelationId(correlationId).build();
+        observer.onAnswer(api, built.getErrorCode(), System.nanoTime() - receivedNanos);
+        OutboundFrame frame = new OutboundFrame(built);
         try {
             for (Object part : tail) {
                 if (part instanceof FileRegion region) {
@@ -81,6 +86,11 @@ public final class RequestContext {
             return;
         }
         channel.writeAndFlush(frame).addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
+    }
+
+    /** Counts an error carried by a part of the answer (one partition's), for the error metrics. */
+    public void countError(ErrorCode error) {
+        observer.onError(api, error);
     }
 
     /** Closes the connection (for an error no answer can carry, as with {@code acks=0}). */

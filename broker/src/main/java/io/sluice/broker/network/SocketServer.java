@@ -25,6 +25,7 @@ import io.sluice.proto.message.Request;
 import java.net.InetSocketAddress;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,11 +46,13 @@ public final class SocketServer implements AutoCloseable {
     private final int maxQueuedPerConnection;
     private final int sendBufferBytes;
     private final RequestHandler handler;
+    private final RequestObserver observer;
     private final Executor handlerExecutor;
     private final EventLoopGroup bossGroup;
     private final EventLoopGroup workerGroup;
     private final boolean epoll;
     private final TrafficCounter traffic = new TrafficCounter();
+    private final LongAdder accepted = new LongAdder();
     private final ChannelGroup connections = new DefaultChannelGroup("sluice-connections", GlobalEventExecutor.INSTANCE);
     private Channel serverChannel;
 
@@ -61,7 +64,8 @@ public final class SocketServer implements AutoCloseable {
      *                        while still in cache.
      */
     public SocketServer(String host, int port, int networkThreads, int maxRequestBytes, int maxQueuedPerConnection,
-                        int sendBufferBytes, RequestHandler handler, Executor handlerExecutor) {
+                        int sendBufferBytes, RequestHandler handler, RequestObserver observer, Executor handlerExecutor) {
+        this.observer = observer;
         this.host = host;
         this.sendBufferBytes = sendBufferBytes;
         this.port = port;
@@ -91,11 +95,13 @@ public final class SocketServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         connections.add(ch);
+                        accepted.increment();
                         ch.pipeline()
                                 .addLast("traffic", traffic)
                                 .addLast("decoder", new FrameDecoder<>(Request.parser(), maxRequestBytes))
                                 .addLast("encoder", ENCODER)
-                                .addLast("requests", new RequestChannel(handler, handlerExecutor, maxQueuedPerConnection));
+                                .addLast("requests", new RequestChannel(handler, observer, handlerExecutor,
+                                        maxQueuedPerConnection));
                     }
                 });
         serverChannel = bootstrap.bind(host, port).sync().channel();
@@ -111,6 +117,16 @@ public final class SocketServer implements AutoCloseable {
     /** What went out to the sockets, by kind. */
     public TrafficCounter traffic() {
         return traffic;
+    }
+
+    /** Connections accepted since the start. */
+    public long connectionsAccepted() {
+        return accepted.sum();
+    }
+
+    /** Connections open now. */
+    public int openConnections() {
+        return connections.size();
     }
 
     public boolean usesEpoll() {

@@ -38,9 +38,16 @@ public final class Partition {
     private volatile List<Integer> isr;
     /** Each follower's log end, as its fetches report it; guarded by {@code appendLock}. */
     private final Map<Integer, Long> followerLogEnds = new HashMap<>();
+    private final PartitionTraffic traffic;
 
     Partition(TopicPartition tp, Log log, int nodeId, int leaderEpoch, ProducerStateManager producers) {
+        this(tp, log, nodeId, leaderEpoch, producers, PartitionTraffic.NONE);
+    }
+
+    Partition(TopicPartition tp, Log log, int nodeId, int leaderEpoch, ProducerStateManager producers,
+              PartitionTraffic traffic) {
         this.tp = tp;
+        this.traffic = traffic;
         this.log = log;
         this.nodeId = nodeId;
         this.leaderEpoch = leaderEpoch;
@@ -55,6 +62,11 @@ public final class Partition {
 
     public TopicPartition topicPartition() {
         return tp;
+    }
+
+    /** The partition's traffic counters (for the produce and fetch paths to count with). */
+    public PartitionTraffic traffic() {
+        return traffic;
     }
 
     public Log log() {

@@ -16,6 +16,8 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Owns the partitions this broker hosts and the purgatories of the requests waiting on them. It follows
@@ -25,6 +27,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * metadata thread, lookups on any request thread.
  */
 public final class ReplicaManager implements MetadataListener {
+    private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
+
     private final int nodeId;
     private final LogManager logManager;
     private final LogConfig defaultLogConfig;
@@ -32,10 +36,17 @@ public final class ReplicaManager implements MetadataListener {
     private final ConcurrentHashMap<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
     private final Purgatory<DelayedOperation> fetchPurgatory;
     private final Purgatory<DelayedOperation> producePurgatory;
+    private final PartitionObserver observer;
 
     public ReplicaManager(int nodeId, LogManager logManager, LogConfig defaultLogConfig,
                           ProducerStateStore producerStates, Timer timer) {
+        this(nodeId, logManager, defaultLogConfig, producerStates, timer, PartitionObserver.NONE);
+    }
+
+    public ReplicaManager(int nodeId, LogManager logManager, LogConfig defaultLogConfig,
+                          ProducerStateStore producerStates, Timer timer, PartitionObserver observer) {
         this.nodeId = nodeId;
+        this.observer = observer;
         this.logManager = logManager;
         this.defaultLogConfig = defaultLogConfig;
         this.producerStates = producerStates;
@@ -67,13 +78,29 @@ public final class ReplicaManager implements MetadataListener {
     /** Opens (or creates) the partition's log and starts leading it at {@code leaderEpoch}. */
     public Partition becomeLeader(TopicPartition tp, LogConfig config, int leaderEpoch) {
         return partitions.computeIfAbsent(tp, k -> {
-            Log log = logManager.getOrCreateLog(tp, config);
+            Log partitionLog = logManager.getOrCreateLog(tp, config);
             // A log loaded at start was opened with the broker's defaults: the topic's own settings win.
-            if (!log.config().equals(config)) {
-                log.updateConfig(config);
+            if (!partitionLog.config().equals(config)) {
+                partitionLog.updateConfig(config);
             }
-            return new Partition(tp, log, nodeId, leaderEpoch, new ProducerStateManager(tp, producerStates));
+            Partition partition = new Partition(tp, partitionLog, nodeId, leaderEpoch, new ProducerStateManager(tp, producerStates),
+                    trafficOf(tp));
+            try {
+                observer.onCreated(partition);
+            } catch (RuntimeException e) {
+                log.warn("{}: registering its metrics failed; it serves without them", tp, e);
+            }
+            return partition;
         });
+    }
+
+    private PartitionTraffic trafficOf(TopicPartition tp) {
+        try {
+            return observer.trafficOf(tp);
+        } catch (RuntimeException e) {
+            log.warn("{}: creating its traffic counters failed; its traffic goes uncounted", tp, e);
+            return PartitionTraffic.NONE;
+        }
     }
 
     /** Stops hosting the partition and deletes its log; requests waiting on it are answered now. */
@@ -82,6 +109,11 @@ public final class ReplicaManager implements MetadataListener {
         fetchPurgatory.removeKey(tp);
         producePurgatory.removeKey(tp);
         if (removed != null) {
+            try {
+                observer.onDeleted(removed);
+            } catch (RuntimeException e) {
+                log.warn("{}: removing its metrics failed", tp, e);
+            }
             removed.clearProducerState();
             logManager.deleteLog(tp);
         }

@@ -52,7 +52,7 @@ final class FetchHandler implements RequestHandler {
         int maxBytes = request.getMaxBytes() > 0 ? Math.min(request.getMaxBytes(), MAX_RESPONSE_BYTES) : MAX_RESPONSE_BYTES;
         Reads reads = read(wanted, maxBytes, follower);
         if (request.getMaxWaitMs() <= 0 || reads.bytes >= minBytes || reads.hasError || wanted.isEmpty()) {
-            send(context, reads);
+            send(context, reads, follower);
             return;
         }
         reads.release();
@@ -70,6 +70,8 @@ final class FetchHandler implements RequestHandler {
         final List<FetchPartitionResponse.Builder> responses = new ArrayList<>();
         final List<LogSlice> slices = new ArrayList<>();
         final List<String> topics = new ArrayList<>();
+        /** The partition of each slice, or null where it is not hosted. */
+        final List<Partition> partitions = new ArrayList<>();
         long bytes;
         boolean hasError;
 
@@ -133,6 +135,7 @@ final class FetchHandler implements RequestHandler {
             reads.responses.add(response);
             reads.slices.add(slice);
             reads.topics.add(w.topic);
+            reads.partitions.add(partition);
         }
         return reads;
     }
@@ -150,7 +153,7 @@ final class FetchHandler implements RequestHandler {
                 + requestEpoch + " is newer than this broker's " + partition.leaderEpoch());
     }
 
-    private void send(RequestContext context, Reads reads) {
+    private void send(RequestContext context, Reads reads, boolean follower) {
         FetchResponse.Builder body = FetchResponse.newBuilder();
         FetchableTopicResponse.Builder topic = null;
         String topicName = null;
@@ -167,8 +170,12 @@ final class FetchHandler implements RequestHandler {
                 topicName = name;
             }
             topic.addPartitions(p);
+            if (p.getErrorCode() != ErrorCode.NONE) {
+                context.countError(p.getErrorCode());
+            }
             if (slice != null) {
-                tail.add(new LogSliceRegion(slice));
+                // Counted in the partition's traffic when it reaches the socket (see TrafficCounter).
+                tail.add(new LogSliceRegion(slice, reads.partitions.get(i).traffic(), follower));
             }
         }
         if (topic != null) {
@@ -217,7 +224,7 @@ final class FetchHandler implements RequestHandler {
         @Override
         protected void onComplete() {
             if (context.isOpen()) {
-                send(context, read(wanted, maxBytes, follower));
+                send(context, read(wanted, maxBytes, follower), follower);
             }
         }
 

@@ -70,6 +70,7 @@ final class ProduceHandler implements RequestHandler {
         if (acks == 0) {
             for (Appended a : appended) {
                 if (a.error.isError()) {
+                    context.countError(a.error.code());
                     // No answer can carry the error: hang up, as Kafka does, so the producer notices and refreshes.
                     log.info("closing the connection of {}: acks=0 produce to {} failed: {}", context.remoteAddress(),
                             a.tp, a.error.message());
@@ -130,6 +131,7 @@ final class ProduceHandler implements RequestHandler {
             return new Appended(tp, partition, null, ApiError.of(result.error(), result.message()));
         }
         if (result.appended() != null) {
+            partition.traffic().appended(result.appended().recordCount(), result.appended().sizeInBytes());
             // Outside the append's error handling: a waiter failing to answer must not turn a done append into an error.
             replicas.onLogAppended(partition);
         }
@@ -149,6 +151,9 @@ final class ProduceHandler implements RequestHandler {
             ApiError error = a.error;
             if (!error.isError() && overrideForWaiting != null && !a.committed()) {
                 error = overrideForWaiting;
+            }
+            if (error.isError()) {
+                context.countError(error.code());
             }
             PartitionProduceResponse.Builder p = PartitionProduceResponse.newBuilder()
                     .setPartition(a.tp.partition())

@@ -126,7 +126,10 @@ public final class BrokerConfig {
             throw new ConfigException(LOG_DIRS + ": at least one directory is required");
         }
         this.logDirs = List.copyOf(dirs);
-        this.metricsPort = intIn(METRICS_PORT, 0, 65535);
+        this.metricsPort = parse(METRICS_PORT, values.get(METRICS_PORT), Integer::parseInt);
+        if (metricsPort < 0 || metricsPort > 65535) {
+            throw new ConfigException(METRICS_PORT + ": port " + metricsPort + " is out of range; must be 0..65535 (0: any free port)");
+        }
         intIn(NUM_NETWORK_THREADS, 1, 64);
         intIn(NUM_IO_THREADS, 1, 256);
         intIn(QUEUED_MAX_REQUESTS_PER_CONNECTION, 1, 10_000);

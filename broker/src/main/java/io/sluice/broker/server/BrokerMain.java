@@ -72,7 +72,8 @@ public final class BrokerMain implements Callable<Integer> {
             broker.close();
             stopped.countDown();
         }, "sluice-shutdown"));
-        log.info("broker {} ready on {} (data in {})", brokerConfig.nodeId(), broker.bootstrap(), brokerConfig.logDirs());
+        log.info("broker {} ready on {} (data in {}, metrics at http://{}:{}/metrics)", brokerConfig.nodeId(),
+                broker.bootstrap(), brokerConfig.logDirs(), brokerConfig.host(), broker.metricsPort());
         stopped.await();
         return 0;
     }

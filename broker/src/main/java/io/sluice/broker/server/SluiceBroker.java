@@ -8,6 +8,10 @@ import io.sluice.broker.log.LogManager;
 import io.sluice.broker.metadata.BrokerRecord;
 import io.sluice.broker.metadata.LocalMetadataStore;
 import io.sluice.broker.metadata.MetadataStore;
+import io.sluice.broker.metrics.BrokerMetrics;
+import io.sluice.broker.metrics.MetricsServer;
+import io.sluice.broker.metrics.NetworkMetrics;
+import io.sluice.broker.metrics.ReplicaMetrics;
 import io.sluice.broker.network.RequestContext;
 import io.sluice.broker.network.SocketServer;
 import io.sluice.broker.network.TrafficCounter;
@@ -39,6 +43,9 @@ import org.slf4j.LoggerFactory;
  * stopped in the reverse one. {@link #close()} is the graceful shutdown of SIGTERM: stop accepting, answer
  * what is in flight, flush the logs and leave the clean-shutdown marker.
  *
+ * <p>The metrics registry is created first and closed last; {@code /metrics} is served from just after the
+ * listener is bound until the shutdown begins.
+ *
  * <p>The listener is bound before the metadata is opened, so that a broker started on port 0 registers the
  * port it really has; requests that arrive before it is ready are answered {@code BROKER_NOT_AVAILABLE}.
  *
@@ -60,6 +67,8 @@ public final class SluiceBroker implements AutoCloseable {
     private GroupCoordinator groups;
     private volatile RequestDispatcher dispatcher;
     private ScheduledExecutorService maintenance;
+    private BrokerMetrics metrics;
+    private MetricsServer metricsServer;
     private int boundPort;
 
     /** Segment size of {@code __consumer_offsets}: Kafka's {@code offsets.topic.segment.bytes}. */
@@ -90,11 +99,14 @@ public final class SluiceBroker implements AutoCloseable {
 
     /**
      * Starts everything. {@link #close()} pops {@code started}, so what is pushed last stops first: the
-     * maintenance tasks, then the handler threads (they finish what they run), the metadata, the parked
-     * requests (answered while the connections are still open), the listener and its connections, a last
-     * producer-state snapshot, the timer, the store, and the logs (flush, clean marker).
+     * maintenance tasks, the metrics server, then the handler threads (they finish what they run), the
+     * metadata, the parked requests (answered while the connections are still open), the listener and its
+     * connections, a last producer-state snapshot, the timer, the store, the logs (flush, clean marker), and
+     * the metrics registry.
      */
     private void startAll() throws InterruptedException {
+        metrics = new BrokerMetrics();
+        started.push(metrics);
         logManager = new LogManager(config.logDirs(), config.logConfig(), Clock.SYSTEM,
                 config.getLong(BrokerConfig.LOG_FLUSH_SCHEDULER_INTERVAL_MS),
                 config.getLong(BrokerConfig.LOG_FLUSH_OFFSET_CHECKPOINT_INTERVAL_MS),
@@ -104,7 +116,9 @@ public final class SluiceBroker implements AutoCloseable {
         started.push(store);
         HashedWheelTimer timer = new HashedWheelTimer(new DefaultThreadFactory("sluice-purgatory", true), 10, TimeUnit.MILLISECONDS);
         started.push(timer::stop);
-        replicas = new ReplicaManager(config.nodeId(), logManager, config.logConfig(), new ProducerStateStore(store), timer);
+        replicas = new ReplicaManager(config.nodeId(), logManager, config.logConfig(), new ProducerStateStore(store), timer,
+                metrics.partitions());
+        metrics.bind(new ReplicaMetrics(replicas));
         started.push(replicas::snapshotProducerStates);
 
         int ioThreads = config.getInt(BrokerConfig.NUM_IO_THREADS);
@@ -114,8 +128,9 @@ public final class SluiceBroker implements AutoCloseable {
         server = new SocketServer(config.host(), config.port(), config.getInt(BrokerConfig.NUM_NETWORK_THREADS),
                 config.getInt(BrokerConfig.SOCKET_REQUEST_MAX_BYTES),
                 config.getInt(BrokerConfig.QUEUED_MAX_REQUESTS_PER_CONNECTION),
-                config.getInt(BrokerConfig.SOCKET_SEND_BUFFER_BYTES), this::handle, handlerPool);
+                config.getInt(BrokerConfig.SOCKET_SEND_BUFFER_BYTES), this::handle, metrics.requests(), handlerPool);
         started.push(server);
+        metrics.bind(new NetworkMetrics(server));
         started.push(replicas::completeAllDelayed);
         started.push(() -> {
             if (metadata != null) {
@@ -129,6 +144,10 @@ public final class SluiceBroker implements AutoCloseable {
         });
         started.push(this::stopHandlers);
         boundPort = server.start();
+        // Second, so that a taken metrics.port stops the start before any state is opened; stopped first.
+        metricsServer = new MetricsServer(config.host(), config.metricsPort(), metrics::scrape);
+        started.push(metricsServer);
+        metricsServer.start();
 
         metadata = new LocalMetadataStore(store, new BrokerRecord(config.nodeId(), config.host(), boundPort));
         metadata.addListener(replicas).join();
@@ -210,6 +229,16 @@ public final class SluiceBroker implements AutoCloseable {
 
     public MetadataStore metadata() {
         return metadata;
+    }
+
+    /** The port {@code /metrics} is served on (the configured one, or the one picked for port 0). */
+    public int metricsPort() {
+        return metricsServer.port();
+    }
+
+    /** The broker's meters. */
+    public BrokerMetrics metrics() {
+        return metrics;
     }
 
     /** What went out to the sockets, by kind (file regions vs buffers). */

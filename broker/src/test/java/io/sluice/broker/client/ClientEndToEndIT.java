@@ -58,6 +58,7 @@ class ClientEndToEndIT {
     private void startBroker() {
         broker = SluiceBroker.start(BrokerConfig.of(Map.of(
                 BrokerConfig.LISTENERS, "127.0.0.1:" + port,
+                BrokerConfig.METRICS_PORT, "0",
                 BrokerConfig.LOG_DIRS, dir.resolve("data").toString(),
                 BrokerConfig.LOG_SEGMENT_BYTES, Integer.toString(16 << 20),
                 BrokerConfig.LOG_SEGMENT_PREFILL_BYTES, Integer.toString(1 << 20),

@@ -64,8 +64,10 @@ class LogTest {
         while (next < log.logEndOffset()) {
             try (LogSlice slice = log.read(next, 10_000, Long.MAX_VALUE)) {
                 ByteBuffer bytes = slice.readAll();
+                long sliceEnd = slice.firstOffset();
                 for (RecordBatch b : RecordBatches.of(bytes)) {
                     b.ensureValid();
+                    sliceEnd = b.nextOffset();
                     for (Record r : b) {
                         if (r.offset() >= next) {
                             assertThat(r.offset()).isEqualTo(next);
@@ -74,6 +76,7 @@ class LogTest {
                         }
                     }
                 }
+                assertThat(slice.nextOffset()).as("the slice's next offset, %s", slice).isEqualTo(sliceEnd);
             }
         }
         return ids;
@@ -127,19 +130,28 @@ class LogTest {
             RecordBatches.of(all.readAll()).forEach(b -> sizes.add(b.sizeInBytes()));
         }
         assertThat(sizes).hasSize(10);
+        try (LogSlice all = log.read(0, 1 << 20, Long.MAX_VALUE)) {
+            assertThat(all.nextOffset()).isEqualTo(40);
+            assertThat(all.recordCount()).isEqualTo(40);
+        }
         try (LogSlice one = log.read(0, 1, Long.MAX_VALUE)) {
             assertThat(one.length()).isEqualTo(sizes.get(0)); // a read always returns at least one whole batch
+            assertThat(one.nextOffset()).isEqualTo(4);
         }
         try (LogSlice hw = log.read(0, 1 << 20, 12)) {
             assertThat(hw.length()).isEqualTo(sizes.get(0) + sizes.get(1) + sizes.get(2)); // the high watermark is exclusive
+            assertThat(hw.nextOffset()).isEqualTo(12);
         }
         int twoBatches = sizes.get(2) + sizes.get(3);
         try (LogSlice bounded = log.read(9, twoBatches + sizes.get(4) - 1, Long.MAX_VALUE)) {
             assertThat(bounded.firstOffset()).isEqualTo(8); // the batch holding offset 9
             assertThat(bounded.length()).isEqualTo(twoBatches);
+            assertThat(bounded.nextOffset()).isEqualTo(16);
+            assertThat(bounded.recordCount()).isEqualTo(8);
         }
         try (LogSlice atEnd = log.read(40, 1000, Long.MAX_VALUE)) {
             assertThat(atEnd.isEmpty()).isTrue();
+            assertThat(atEnd.recordCount()).isZero();
         }
         assertThatThrownBy(() -> log.read(41, 1000, Long.MAX_VALUE)).isInstanceOf(OffsetOutOfRangeException.class)
                 .hasMessageContaining("orders-3").hasMessageContaining("41");

@@ -54,6 +54,9 @@ class BrokerConfigTest {
                 .hasMessageStartingWith("log.segment.bytes").hasMessageContaining("at least");
         assertThatThrownBy(() -> BrokerConfig.of(Map.of("socket.send.buffer.bytes", "0")))
                 .hasMessageContaining("socket.send.buffer.bytes").hasMessageContaining("-1");
+        assertThatThrownBy(() -> BrokerConfig.of(Map.of("metrics.port", "70000")))
+                .hasMessageStartingWith("metrics.port").hasMessageContaining("0: any free port");
+        assertThat(BrokerConfig.of(Map.of("metrics.port", "0")).metricsPort()).isZero();
         assertThatThrownBy(() -> BrokerConfig.of(Map.of("controller.quorum.voters", "127.0.0.1:9294")))
                 .hasMessageContaining("controller.quorum.voters").hasMessageContaining("id@host:port");
     }

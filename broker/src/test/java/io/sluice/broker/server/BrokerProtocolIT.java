@@ -46,6 +46,7 @@ class BrokerProtocolIT {
     void start() throws Exception {
         broker = SluiceBroker.start(BrokerConfig.of(Map.of(
                 BrokerConfig.LISTENERS, "127.0.0.1:0",
+                BrokerConfig.METRICS_PORT, "0",
                 BrokerConfig.LOG_DIRS, dir.resolve("data").toString(),
                 BrokerConfig.SOCKET_REQUEST_MAX_BYTES, Integer.toString(4 << 20),
                 BrokerConfig.LOG_SEGMENT_BYTES, Integer.toString(8 << 20),

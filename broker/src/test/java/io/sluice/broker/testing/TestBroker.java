@@ -19,6 +19,7 @@ public final class TestBroker implements AutoCloseable {
     public TestBroker(Path dataDir, Map<String, String> overrides) {
         settings = new HashMap<>();
         settings.put(BrokerConfig.LISTENERS, "127.0.0.1:0");
+        settings.put(BrokerConfig.METRICS_PORT, "0");
         settings.put(BrokerConfig.LOG_DIRS, dataDir.toString());
         settings.put(BrokerConfig.LOG_SEGMENT_BYTES, Integer.toString(8 << 20));
         settings.put(BrokerConfig.LOG_SEGMENT_PREFILL_BYTES, Integer.toString(1 << 20));
