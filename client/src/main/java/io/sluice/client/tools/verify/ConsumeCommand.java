@@ -11,6 +11,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code sluice-verify consume}: reads the topic back and checks it against the acked file. */
 @Command(name = "consume", mixinStandardHelpOptions = true, version = "sluice-verify 0.1.0", sortOptions = false,
+        footer = SluiceVerify.DEFINITIONS,
         description = {"Reads every partition of --topic from its start up to the later of its high watermark (taken "
                 + "at start) and the offset after its last acknowledged record in --acked, or until no record arrives "
                 + "for --timeout-ms, and checks the records of the runs in --acked (see sluice-verify --help for the "

@@ -14,6 +14,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code sluice-verify produce}: sends N records of a new run and notes the acknowledged ones. */
 @Command(name = "produce", mixinStandardHelpOptions = true, version = "sluice-verify 0.1.0", sortOptions = false,
+        footer = SluiceVerify.DEFINITIONS,
         description = {"Sends --messages records of a new run (a random 64-bit run id; sequences 0..N-1, round-robin "
                 + "over the partitions) and appends every acknowledged one to --acked. The topic is created when it "
                 + "does not exist. Prints acked=N consumed=0 lost=0 duplicated=0 reordered=0 corrupt=0; failed sends "

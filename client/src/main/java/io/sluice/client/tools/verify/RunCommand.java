@@ -18,6 +18,7 @@ import picocli.CommandLine.Spec;
  * producer keeps sending while the broker is away (failures counted); the reader retries from its own positions.
  */
 @Command(name = "run", mixinStandardHelpOptions = true, version = "sluice-verify 0.1.0", sortOptions = false,
+        footer = SluiceVerify.DEFINITIONS,
         description = {"Sends records of a new run for --seconds (as fast as the producer goes unless --throughput), "
                 + "appending every acknowledged one to --acked, while a consumer reads the topic from its start. "
                 + "Then waits for the records in flight (up to delivery.timeout.ms), reads on to the end (as "

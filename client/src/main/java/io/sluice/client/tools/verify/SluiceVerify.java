@@ -15,21 +15,33 @@ import picocli.CommandLine.Command;
                 + "acknowledged one in a file, reads the topic back and checks it. Every command prints one line on "
                 + "stdout, acked=... consumed=... lost=... duplicated=... reordered=... corrupt=..., and exits 1 when "
                 + "any of the last four is above zero."},
-        footer = {"%nDefinitions:",
-                "  acked       records the broker acknowledged (lines of the --acked file for this topic)",
-                "  consumed    records of the checked runs read back (with duplicates and corrupt ones)",
-                "  lost        acknowledged but not found, valid and with its run id and sequence, at its offset",
-                "  duplicated  the same (run, sequence) read more than once; each extra copy counts one",
-                "  reordered   within a partition, a run's sequence lower than one read before it at a lower offset "
-                        + "(duplicates not counted again)",
-                "  corrupt     a value with sluice-verify's magic whose CRC32C does not match or that is too short, "
-                        + "or a batch the consumer refused (CRC, offset gap or overlap, epoch going down), once per "
-                        + "batch",
-                "Failed sends (broker down, timeouts) are counted on stderr, not anomalies: only acknowledged records "
-                        + "are promised. Records of runs not in the file, and other writers' records, are ignored "
-                        + "(counted on stderr)."},
+        footer = SluiceVerify.DEFINITIONS,
         subcommands = {ProduceCommand.class, ConsumeCommand.class, RunCommand.class})
 public final class SluiceVerify implements Runnable {
+    /** The contract of the result line, in every command's --help. */
+    static final String DEFINITIONS = ""
+            + "%n"
+            + "Definitions:%n"
+            + "  acked       records the broker acknowledged: the --acked file's%n"
+            + "              lines for this topic%n"
+            + "  consumed    records of the checked runs read back (duplicates and%n"
+            + "              corrupt ones too)%n"
+            + "  lost        acknowledged but not found, valid and with its run id%n"
+            + "              and sequence, at its offset%n"
+            + "  duplicated  the same (run, sequence) read more than once; each%n"
+            + "              extra copy counts one%n"
+            + "  reordered   within a partition, a run's sequence lower than one%n"
+            + "              read before it at a lower offset (a duplicate is not%n"
+            + "              counted again)%n"
+            + "  corrupt     a value with sluice-verify's magic whose CRC32C does%n"
+            + "              not match or that is too short, or a batch the%n"
+            + "              consumer refused (CRC, offset gap or overlap, leader%n"
+            + "              epoch going down), once per batch%n"
+            + "Failed sends (broker down, timeouts) are counted on stderr and are no%n"
+            + "anomaly: only acknowledged records are promised. Records of runs not%n"
+            + "in the file, and other writers' records, are ignored (counted on%n"
+            + "stderr as foreign). Progress goes to stderr every 5 s.";
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
