@@ -90,9 +90,11 @@ class VerifyToolIT {
                 "--partitions", Integer.toString(partitions), "--record-size", "64", "--acked", acked.toString());
     }
 
-    private int consume(String topic) {
-        return verify("consume", "--bootstrap", bootstrap(), "--topic", topic, "--acked", acked.toString(),
-                "--timeout-ms", "2000");
+    private int consume(String topic, String... more) {
+        List<String> args = new java.util.ArrayList<>(List.of("consume", "--bootstrap", bootstrap(), "--topic", topic,
+                "--acked", acked.toString(), "--timeout-ms", "2000"));
+        args.addAll(List.of(more));
+        return verify(args.toArray(String[]::new));
     }
 
     @Test
@@ -141,6 +143,44 @@ class VerifyToolIT {
         assertThat(consume("short")).isEqualTo(1);
         assertThat(lastLine()).isEqualTo("acked=51 consumed=50 lost=1 duplicated=0 reordered=0 corrupt=0");
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("lost: partition 0 offset 60");
+    }
+
+    @Test
+    void aBatchTheConsumerRefusesIsCorruptAndTheReadGoesOn() throws Exception {
+        assertThat(produce("rot", 200, 1)).isZero();
+        broker.close();
+        broker = null;
+        // Flip one bit in the value of the 100th record on disk: its batch's CRC32C no longer matches.
+        Path segment;
+        try (var files = Files.list(dir.resolve("data").resolve("rot-0"))) {
+            segment = files.filter(f -> f.toString().endsWith(".log")).findFirst().orElseThrow();
+        }
+        byte[] bytes = Files.readAllBytes(segment);
+        byte[] magic = "SVR1".getBytes(StandardCharsets.US_ASCII);
+        int found = 0;
+        int at = -1;
+        for (int i = 0; i + magic.length <= bytes.length && found < 100; i++) {
+            if (java.util.Arrays.equals(bytes, i, i + magic.length, magic, 0, magic.length)) {
+                found++;
+                at = i;
+            }
+        }
+        assertThat(found).isEqualTo(100);
+        try (var channel = java.nio.channels.FileChannel.open(segment, StandardOpenOption.WRITE)) {
+            channel.write(ByteBuffer.wrap(new byte[] {(byte) (bytes[at + 30] ^ 1)}), at + 30);
+        }
+        startBroker();
+
+        // The reader steps through a refused batch one offset at a time, and each step waits for the answer to the
+        // fetch sent before the refusal, which at the log end is held for fetch.max.wait.ms.
+        assertThat(consume("rot", "--consumer-prop", "fetch.max.wait.ms=10")).isEqualTo(1);
+        String line = lastLine();
+        assertThat(line).startsWith("acked=200 ").contains(" duplicated=0 reordered=0 corrupt=1");
+        long consumed = Long.parseLong(line.replaceAll(".* consumed=([0-9]+) .*", "$1"));
+        long lost = Long.parseLong(line.replaceAll(".* lost=([0-9]+) .*", "$1"));
+        assertThat(lost).as("the records of the refused batch").isPositive();
+        assertThat(consumed + lost).as("every other record is read").isEqualTo(200);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("partition 0 refused by the consumer");
     }
 
     @Test

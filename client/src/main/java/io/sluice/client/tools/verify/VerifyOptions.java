@@ -88,7 +88,8 @@ final class VerifyOptions {
         long timeoutMs;
 
         @Option(names = "--consumer-prop", paramLabel = "KEY=VALUE",
-                description = "A consumer setting (repeatable), e.g. max.partition.fetch.bytes=1048576.")
+                description = "A consumer setting (repeatable), over sluice-verify's defaults: "
+                        + "auto.offset.reset=none, request.timeout.ms=5000, fetch.max.wait.ms=100.")
         Map<String, String> consumerProps = new LinkedHashMap<>();
 
         void validate(CommandSpec spec) {

@@ -25,6 +25,10 @@ import java.util.function.Supplier;
  * ({@link RecordVerificationException}) is counted corrupt and skipped past. The consumer runs with
  * {@code auto.offset.reset=none}, so a position beyond the log end is never silently moved.
  *
+ * <p>A refused batch is stepped through one offset at a time (the exception does not say where the batch ends), each
+ * step waiting for the fetch that was in flight: quick inside a log, up to fetch.max.wait.ms (100 ms here) for a
+ * batch at the log end.
+ *
  * <p>Not thread-safe: one thread creates it, polls and closes it.
  */
 final class VerifyReader implements AutoCloseable {
@@ -56,6 +60,8 @@ final class VerifyReader implements AutoCloseable {
         props.put("client.id", "sluice-verify-consumer");
         props.put("auto.offset.reset", "none");
         props.put("request.timeout.ms", "5000");
+        // Stepping through a refused batch waits for the fetch in flight; at the log end the broker holds that long.
+        props.put("fetch.max.wait.ms", "100");
         props.putAll(consumerProps);
         ConsumerConfig config = new ConsumerConfig(props);
         long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
