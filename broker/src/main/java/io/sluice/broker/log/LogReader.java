@@ -90,8 +90,7 @@ final class LogReader {
 
     /** Where the batch holding {@code offset} starts, or the segment's end (at {@code offset}) if none does. */
     private static OffsetPosition positionOf(Segment segment, long offset) {
-        OffsetPosition p = segment.translateOffset(offset);
-        return p == null ? new OffsetPosition(offset, segment.size()) : p;
+        return segment.positionOfOrEnd(offset);
     }
 
     /**

@@ -453,6 +453,22 @@ public final class Segment {
      * The first batch that holds {@code offset} or a later one, or null when the segment ends before it.
      */
     public OffsetPosition translateOffset(long offset) {
+        OffsetPosition found = batchHolding(offset);
+        return found.offset() < 0 ? null : found;
+    }
+
+    /**
+     * Where the batch holding {@code offset} starts or, when no batch written so far holds it, the end of the
+     * data at {@code offset}. Both come from one reading of the size: a reader bounding a slice at an offset
+     * (the high watermark) must not take a size read later, which may already include batches appended past it.
+     */
+    public OffsetPosition positionOfOrEnd(long offset) {
+        OffsetPosition found = batchHolding(offset);
+        return found.offset() < 0 ? new OffsetPosition(offset, found.position()) : found;
+    }
+
+    /** The batch holding {@code offset}, or offset -1 at the size this scan read. */
+    private OffsetPosition batchHolding(long offset) {
         int limit = size;
         OffsetPosition start = offsetIndex().lookup(offset);
         int position = start.position();
@@ -463,7 +479,7 @@ public final class Segment {
             }
             position = h.nextPosition();
         }
-        return null;
+        return new OffsetPosition(-1, limit);
     }
 
     /**
