@@ -18,11 +18,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -144,13 +142,18 @@ public final class SluiceConsume implements Callable<Integer> {
         try (Consumer consumer = new Consumer(config)) {
             consumer.assign(partitions);
             seek(consumer, partitions);
-            // The offset after the last record printed (and flushed) of each partition: what a commit may claim.
-            Map<TopicPartition, Long> next = new HashMap<>();
-            // Partitions some of whose records were handed to us: their position may be ahead of what was printed.
-            Set<TopicPartition> handed = new HashSet<>();
+            // With --group, what a commit claims: the offset after the last record printed (and flushed) of each
+            // partition, else where it started. Not the consumer's position, which may be past records handed out
+            // but not printed (--max-messages, a closed stdout).
+            Map<TopicPartition, Long> next = new LinkedHashMap<>();
+            if (group != null) {
+                for (TopicPartition tp : partitions) {
+                    next.put(tp, consumer.position(tp));
+                }
+            }
             long lastRecordNanos = System.nanoTime();
             long lastCommitNanos = System.nanoTime();
-            boolean dirty = group != null;
+            boolean dirty = group != null; // the starting positions are committed too, as Kafka does
             try {
                 while (!stopRequested && (maxMessages == null || printed < maxMessages)) {
                     long waitMs = MAX_POLL_MS;
@@ -164,7 +167,6 @@ public final class SluiceConsume implements Callable<Integer> {
                     ConsumerRecords records = consumer.poll(Duration.ofMillis(waitMs));
                     if (!records.isEmpty()) {
                         lastRecordNanos = System.nanoTime();
-                        handed.addAll(records.partitions());
                         Map<TopicPartition, Long> batch = new HashMap<>();
                         long n = 0;
                         for (ConsumerRecord r : records) {
@@ -185,13 +187,13 @@ public final class SluiceConsume implements Callable<Integer> {
                     }
                     if (group != null && dirty
                             && System.nanoTime() - lastCommitNanos >= TimeUnit.MILLISECONDS.toNanos(COMMIT_INTERVAL_MS)) {
-                        commit(consumer, partitions, next, handed);
+                        consumer.commitSync(next);
                         lastCommitNanos = System.nanoTime();
                         dirty = false;
                     }
                 }
                 if (group != null && dirty) {
-                    commit(consumer, partitions, next, handed);
+                    consumer.commitSync(next);
                 }
             } finally {
                 out.flush();
@@ -284,24 +286,6 @@ public final class SluiceConsume implements Callable<Integer> {
             case "latest" -> consumer.seekToEnd(partitions);
             default -> consumer.seek(partitions.get(0), Long.parseLong(offset));
         }
-    }
-
-    /**
-     * Commits the offset after the last printed record of each partition; a partition nothing was read from commits
-     * its position (where it started), so that the next run of the group starts there too, as in Kafka.
-     */
-    private void commit(Consumer consumer, List<TopicPartition> partitions, Map<TopicPartition, Long> next,
-                        Set<TopicPartition> handed) {
-        Map<TopicPartition, Long> offsets = new LinkedHashMap<>();
-        for (TopicPartition tp : partitions) {
-            Long n = next.get(tp);
-            if (n != null) {
-                offsets.put(tp, n);
-            } else if (!handed.contains(tp)) {
-                offsets.put(tp, consumer.position(tp));
-            }
-        }
-        consumer.commitSync(offsets);
     }
 
     public static void main(String[] args) {
