@@ -10,7 +10,8 @@ import picocli.CommandLine;
 
 /**
  * Runs a picocli tool the way every {@code bin/sluice-*} command behaves: exit 0 on success, 1 on failure, 2 on a
- * usage error; an expected failure (broker unreachable, unknown topic, a {@link ToolException}) is one line on
+ * usage error (two lines on stderr: the problem, with a suggestion for a mistyped flag, and a pointer to
+ * {@code --help}); an expected failure (broker unreachable, unknown topic, a {@link ToolException}) is one line on
  * stderr, {@code <tool>: error: <message>}, without a stack trace. Only a bug prints one.
  *
  * <p>Commands that print take their streams in a {@code (PrintStream out, PrintStream err)} constructor, and commands
@@ -57,6 +58,16 @@ public final class ToolRunner {
         String name = cmd.getCommandName();
         cmd.setOut(new PrintWriter(out, true));
         cmd.setErr(new PrintWriter(err, true));
+        // A usage error is the problem and a pointer to --help, not the whole help text.
+        cmd.setParameterExceptionHandler((e, ignored) -> {
+            CommandLine failed = e.getCommandLine();
+            PrintWriter w = failed.getErr();
+            w.println(name + ": " + e.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(e, w);
+            w.println("Try '" + failed.getCommandSpec().qualifiedName() + " --help' for more information.");
+            w.flush();
+            return failed.getCommandSpec().exitCodeOnInvalidInput();
+        });
         cmd.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (isExpected(e)) {
                 err.println(name + ": error: " + message(e));

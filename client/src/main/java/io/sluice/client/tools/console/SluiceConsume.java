@@ -49,8 +49,8 @@ import picocli.CommandLine.Option;
                         + "'--print-key --key-separator ,' prints key,value lines that 'sluice-produce "
                         + "--key-separator ,' reads back."},
         footer = {"", "Examples:",
-                "  sluice-consume --bootstrap 127.0.0.1:9292 --topic orders --from-beginning --max-messages 10",
-                "  sluice-consume --bootstrap 127.0.0.1:9292 --topic orders --group audit --print-key --print-offset"})
+                "  sluice-consume --bootstrap 127.0.0.1:9292 --topic orders --from-beginning",
+                "  sluice-consume --bootstrap 127.0.0.1:9292 --topic orders --group audit --print-key"})
 public final class SluiceConsume implements Callable<Integer> {
     private static final long COMMIT_INTERVAL_MS = 5_000; // Kafka's auto.commit.interval.ms
     private static final long MAX_POLL_MS = 200;

@@ -44,7 +44,8 @@ import picocli.CommandLine.Option;
                         + "failed and why the first did."},
         footer = {"", "Examples:",
                 "  echo hello | sluice-produce --bootstrap 127.0.0.1:9292 --topic orders",
-                "  printf 'k1,v1\\nk2,v2\\n' | sluice-produce --bootstrap 127.0.0.1:9292 --topic orders --key-separator ,"})
+                "  printf 'k1,v1\\nk2,v2\\n' | sluice-produce --bootstrap 127.0.0.1:9292 --topic orders \\",
+                "      --key-separator ,"})
 public final class SluiceProduce implements Callable<Integer> {
     @CommandLine.Spec
     CommandSpec spec;

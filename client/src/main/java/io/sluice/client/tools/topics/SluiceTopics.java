@@ -19,7 +19,7 @@ import picocli.CommandLine.ScopeType;
         description = "Creates, lists, describes and deletes topics.",
         subcommands = {CreateTopic.class, ListTopics.class, DescribeTopics.class, DeleteTopic.class},
         footer = {"", "Examples:",
-                "  sluice-topics --bootstrap 127.0.0.1:9292 create --topic orders --partitions 3 --replication-factor 1",
+                "  sluice-topics --bootstrap 127.0.0.1:9292 create --topic orders --partitions 3",
                 "  sluice-topics --bootstrap 127.0.0.1:9292 list",
                 "  sluice-topics --bootstrap 127.0.0.1:9292 describe --topic orders",
                 "  sluice-topics --bootstrap 127.0.0.1:9292 delete --topic orders"})

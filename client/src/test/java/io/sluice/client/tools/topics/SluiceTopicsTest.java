@@ -64,6 +64,17 @@ class SluiceTopicsTest {
     }
 
     @Test
+    void aUsageErrorIsTheProblemAndAPointerToHelp() {
+        assertThat(run("--bootstrap", "h:1", "create", "--topic", "t", "--partition", "3")).isEqualTo(2);
+        assertThat(err()).isEqualTo(String.join("\n",
+                "sluice-topics: Unknown options: '--partition', '3'",
+                "Possible solutions: --partitions",
+                "Try 'sluice-topics create --help' for more information.",
+                ""));
+        assertThat(out()).isEmpty();
+    }
+
+    @Test
     void helpExitsWithZeroAndExplainsTheColumns() {
         assertThat(run("--help")).isZero();
         assertThat(out()).contains("create").contains("describe").contains("--bootstrap");
