@@ -110,12 +110,18 @@ public final class SluiceProduce implements Callable<Integer> {
             err.println("Type one record a line; Ctrl-D ends the input and waits for the acknowledgements.");
         }
 
-        Producer producer = new Producer(config);
+        // Made at the first record: a run that sends nothing (empty input, a bad first line) never starts one.
+        AtomicReference<Producer> producer = new AtomicReference<>();
         AtomicLong failed = new AtomicLong();
         AtomicReference<Exception> firstError = new AtomicReference<>();
         long sent = 0;
         RuntimeException stop = null;
-        Thread onSigint = new Thread(() -> producer.close(Duration.ofMillis(requestTimeoutMs)), "sluice-produce-close");
+        Thread onSigint = new Thread(() -> {
+            Producer p = producer.get();
+            if (p != null) {
+                p.close(Duration.ofMillis(requestTimeoutMs)); // Ctrl-C: what was typed is still delivered
+            }
+        }, "sluice-produce-close");
         boolean hooked = addShutdownHook(onSigint);
         try {
             BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8.newDecoder()
@@ -136,7 +142,10 @@ public final class SluiceProduce implements Callable<Integer> {
                     key = line.substring(0, at).getBytes(StandardCharsets.UTF_8);
                     value = line.substring(at + keySeparator.length());
                 }
-                producer.send(new ProducerRecord(topic, partition, key, value.getBytes(StandardCharsets.UTF_8)),
+                if (producer.get() == null) {
+                    producer.set(new Producer(config));
+                }
+                producer.get().send(new ProducerRecord(topic, partition, key, value.getBytes(StandardCharsets.UTF_8)),
                         (metadata, e) -> {
                             if (e != null) {
                                 failed.incrementAndGet();
@@ -145,14 +154,20 @@ public final class SluiceProduce implements Callable<Integer> {
                         });
                 sent++;
             }
-            producer.flush();
+            if (producer.get() != null) {
+                producer.get().flush();
+            }
         } catch (RuntimeException | IOException e) {
-            producer.close(Duration.ZERO);
+            if (producer.get() != null) {
+                producer.get().close(Duration.ZERO);
+            }
             throw e;
         } finally {
             removeShutdownHook(onSigint, hooked);
         }
-        producer.close();
+        if (producer.get() != null) {
+            producer.get().close();
+        }
         if (failed.get() > 0) {
             Exception e = firstError.get();
             String message = failed.get() + " of " + sent + " record(s) failed; the first: " + e.getMessage();
