@@ -114,11 +114,20 @@ public final class Admin implements AutoCloseable {
         return controller != null ? client.send(controller, request, timeoutMs) : client.sendAny(request, timeoutMs);
     }
 
-    /** The names of all topics, sorted. */
+    /** The names of all topics, internal ones ({@code __consumer_offsets}) included, sorted. */
     public Set<String> listTopics() {
+        return listTopics(true);
+    }
+
+    /** The names of the topics, sorted; internal ones (created by the broker itself) only when asked for. */
+    public Set<String> listTopics(boolean includeInternal) {
         MetadataResponse md = metadata(List.of(), true);
         Set<String> names = new TreeSet<>();
-        md.getTopicsList().forEach(t -> names.add(t.getName()));
+        md.getTopicsList().forEach(t -> {
+            if (includeInternal || !t.getInternal()) {
+                names.add(t.getName());
+            }
+        });
         return names;
     }
 

@@ -1,0 +1,2 @@
+/** {@code sluice-topics}: create, list, describe and delete topics. */
+package io.sluice.client.tools.topics;
