@@ -124,10 +124,33 @@ public final class BrokerConnection implements AutoCloseable {
             } else {
                 Throwable cause = f.cause();
                 result.completeExceptionally(new BrokerUnavailableException("cannot connect to broker " + address + ": "
-                        + (cause == null ? "cancelled" : cause.getMessage()), cause));
+                        + whyNotConnected(cause), cause));
             }
         });
         return result;
+    }
+
+    /** The reason a connect failed, in words a user reads in one line (Netty's native messages name syscalls). */
+    private static String whyNotConnected(Throwable cause) {
+        if (cause == null) {
+            return "cancelled";
+        }
+        if (cause instanceof io.netty.channel.ConnectTimeoutException) {
+            return "timed out";
+        }
+        if (cause instanceof java.net.ConnectException) {
+            String message = String.valueOf(cause.getMessage()).toLowerCase(java.util.Locale.ROOT);
+            if (message.contains("refused")) {
+                return "connection refused (is a broker listening there?)";
+            }
+            if (message.contains("unreachable")) {
+                return "network unreachable";
+            }
+        }
+        if (cause instanceof java.net.UnknownHostException) {
+            return "unknown host";
+        }
+        return cause.getMessage() == null ? cause.toString() : cause.getMessage();
     }
 
     /** host:port of the broker. */

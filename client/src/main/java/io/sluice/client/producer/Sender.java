@@ -74,6 +74,8 @@ final class Sender {
     private ScheduledFuture<?> timer;
     private long timerDeadline;
     private final Set<Integer> connecting = new HashSet<>();
+    /** Nodes whose last connect failed, so that an outage is logged once; confined to the event loop like connecting. */
+    private final Set<Integer> unreachable = new HashSet<>();
 
     Sender(SluiceClient client, ProducerConfig config, RecordAccumulator accumulator) {
         this.client = client;
@@ -261,10 +263,18 @@ final class Sender {
             client.connection(node).whenComplete((c, e) -> loop.execute(() -> {
                 connecting.remove(nodeId);
                 if (e == null) {
+                    if (unreachable.remove(nodeId)) {
+                        log.info("connected to {} again", node);
+                    }
                     wakeup();
                 } else {
-                    log.warn("cannot connect to {}: {}; retrying after {} ms", node, Errors.unwrap(e).getMessage(),
-                            config.retryBackoffMs());
+                    // Once per outage at WARN: a broker that is down for a while must not flood the log.
+                    if (unreachable.add(nodeId)) {
+                        log.warn("cannot connect to {}: {}; retrying every {} ms", node, Errors.unwrap(e).getMessage(),
+                                config.retryBackoffMs());
+                    } else {
+                        log.debug("cannot connect to {}: {}", node, Errors.unwrap(e).getMessage());
+                    }
                     client.requestMetadataUpdate();
                     scheduleAt(System.nanoTime() + backoffNanos);
                 }
