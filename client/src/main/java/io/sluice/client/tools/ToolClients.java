@@ -1,5 +1,8 @@
 package io.sluice.client.tools;
 
+import io.sluice.client.errors.TopicExistsException;
+import io.sluice.client.errors.UnknownTopicException;
+
 import io.sluice.client.ClientConfig;
 import io.sluice.client.admin.Admin;
 import picocli.CommandLine;
@@ -27,6 +30,25 @@ public final class ToolClients {
             throw new CommandLine.ParameterException(spec.commandLine(), "--bootstrap: " + e.getMessage());
         }
         return new Admin(config.withClientId(clientId).withRequestTimeoutMs(requestTimeoutMs));
+    }
+
+    /**
+     * Creates {@code topic} with {@code partitions} partitions (0: the broker's default) and the broker's default
+     * replication factor, unless it exists (a tool that writes makes its topic, as Kafka's perf tools rely on).
+     */
+    public static void ensureTopic(String bootstrap, String clientId, String topic, int partitions) {
+        try (Admin admin = new Admin(ClientConfig.of(bootstrap).withClientId(clientId)
+                .withRequestTimeoutMs(DEFAULT_REQUEST_TIMEOUT_MS))) {
+            try {
+                admin.describeTopic(topic);
+            } catch (UnknownTopicException e) {
+                try {
+                    admin.createTopic(topic, partitions, 0, java.util.Map.of());
+                } catch (TopicExistsException raced) {
+                    // created meanwhile
+                }
+            }
+        }
     }
 
     /** Checks that {@code ms} is positive, else a usage error naming {@code flag}. */

@@ -1,10 +1,7 @@
 package io.sluice.client.tools.perf;
 
-import io.sluice.client.ClientConfig;
-import io.sluice.client.admin.Admin;
+import io.sluice.client.tools.ToolClients;
 import io.sluice.client.errors.SluiceException;
-import io.sluice.client.errors.TopicExistsException;
-import io.sluice.client.errors.UnknownTopicException;
 import io.sluice.client.producer.Callback;
 import io.sluice.client.producer.Producer;
 import io.sluice.client.producer.ProducerRecord;
@@ -63,7 +60,7 @@ final class ProducePerf implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         try {
-            ensureTopic(options.bootstrap, options.topic, options.partitions);
+            ToolClients.ensureTopic(options.bootstrap, "sluice-perf-admin", options.topic, options.partitions);
             byte[][] values = randomValues(options.recordSize);
             AtomicLong failed = new AtomicLong();
             AtomicReference<Exception> firstError = new AtomicReference<>();
@@ -114,22 +111,6 @@ final class ProducePerf implements Callable<Integer> {
             throw e instanceof SluiceException se
                     ? new SluiceException(se.errorCode(), false, message, e)
                     : new io.sluice.client.tools.ToolException(message, e);
-        }
-    }
-
-    /** Creates the topic when it does not exist. */
-    static void ensureTopic(String bootstrap, String topic, int partitions) {
-        try (Admin admin = new Admin(ClientConfig.of(bootstrap).withClientId("sluice-perf-admin")
-                .withRequestTimeoutMs(10_000))) {
-            try {
-                admin.describeTopic(topic);
-            } catch (UnknownTopicException e) {
-                try {
-                    admin.createTopic(topic, partitions, 0, Map.of());
-                } catch (TopicExistsException raced) {
-                    // created meanwhile
-                }
-            }
         }
     }
 

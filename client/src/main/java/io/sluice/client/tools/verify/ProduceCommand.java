@@ -1,5 +1,6 @@
 package io.sluice.client.tools.verify;
 
+import io.sluice.client.tools.ToolClients;
 import io.sluice.client.producer.Producer;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -50,7 +51,7 @@ final class ProduceCommand implements Callable<Integer> {
         long runId = new SecureRandom().nextLong();
         AckedRecords acked = new AckedRecords();
         try {
-            VerifyProducer.ensureTopic(common.bootstrap, common.topic, produce.partitions);
+            ToolClients.ensureTopic(common.bootstrap, "sluice-verify-admin", common.topic, produce.partitions);
         } catch (RuntimeException e) {
             producer.close(java.time.Duration.ZERO);
             throw e;

@@ -1,5 +1,6 @@
 package io.sluice.client.tools.verify;
 
+import io.sluice.client.tools.ToolClients;
 import io.sluice.client.producer.Producer;
 import java.io.PrintStream;
 import java.security.SecureRandom;
@@ -61,7 +62,7 @@ final class RunCommand implements Callable<Integer> {
         Checker checker = new Checker(Set.of(runId), line -> err.println("sluice-verify: " + line));
         VerifyReader reader;
         try {
-            VerifyProducer.ensureTopic(common.bootstrap, common.topic, produce.partitions);
+            ToolClients.ensureTopic(common.bootstrap, "sluice-verify-admin", common.topic, produce.partitions);
             reader = new VerifyReader(common.bootstrap, common.topic, read.consumerProps, checker, err, read.timeoutMs);
         } catch (IllegalArgumentException e) {
             producer.close(java.time.Duration.ZERO);

@@ -1,15 +1,10 @@
 package io.sluice.client.tools.verify;
 
-import io.sluice.client.ClientConfig;
-import io.sluice.client.admin.Admin;
 import io.sluice.client.errors.SluiceException;
-import io.sluice.client.errors.TopicExistsException;
-import io.sluice.client.errors.UnknownTopicException;
 import io.sluice.client.producer.Producer;
 import io.sluice.client.producer.ProducerRecord;
 import io.sluice.client.producer.RecordMetadata;
 import java.io.PrintStream;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
@@ -56,22 +51,6 @@ final class VerifyProducer implements AutoCloseable {
         }
         this.partitions = n;
         acked.addRun(runId);
-    }
-
-    /** Creates {@code topic} with {@code partitions} partitions (0: the broker's default) when it does not exist. */
-    static void ensureTopic(String bootstrap, String topic, int partitions) {
-        try (Admin admin = new Admin(ClientConfig.of(bootstrap).withClientId("sluice-verify-admin")
-                .withRequestTimeoutMs(10_000))) {
-            try {
-                admin.describeTopic(topic);
-            } catch (UnknownTopicException e) {
-                try {
-                    admin.createTopic(topic, partitions, 0, Map.of());
-                } catch (TopicExistsException raced) {
-                    // created meanwhile
-                }
-            }
-        }
     }
 
     /** Sends record {@code sequence}. */
