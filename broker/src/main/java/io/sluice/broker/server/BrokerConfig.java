@@ -26,6 +26,8 @@ public final class BrokerConfig {
     public static final String LOG_DIRS = "log.dirs";
     public static final String METRICS_PORT = "metrics.port";
     public static final String CONTROLLER_QUORUM_VOTERS = "controller.quorum.voters";
+    public static final String BROKER_SESSION_TIMEOUT_MS = "broker.session.timeout.ms";
+    public static final String BROKER_HEARTBEAT_INTERVAL_MS = "broker.heartbeat.interval.ms";
     public static final String NUM_NETWORK_THREADS = "num.network.threads";
     public static final String NUM_IO_THREADS = "num.io.threads";
     public static final String QUEUED_MAX_REQUESTS_PER_CONNECTION = "queued.max.requests.per.connection";
@@ -58,6 +60,8 @@ public final class BrokerConfig {
         k.put(LOG_DIRS, "./data");
         k.put(METRICS_PORT, "9293");
         k.put(CONTROLLER_QUORUM_VOTERS, "1@127.0.0.1:9294");
+        k.put(BROKER_SESSION_TIMEOUT_MS, "9000");
+        k.put(BROKER_HEARTBEAT_INTERVAL_MS, "2000");
         k.put(NUM_NETWORK_THREADS, "1");
         k.put(NUM_IO_THREADS, "2");
         k.put(QUEUED_MAX_REQUESTS_PER_CONNECTION, "16");
@@ -151,6 +155,12 @@ public final class BrokerConfig {
             throw new ConfigException(brokerKeyIn(e.getMessage()), e);
         }
         validateVoters(values.get(CONTROLLER_QUORUM_VOTERS));
+        long session = longIn(BROKER_SESSION_TIMEOUT_MS, 100, 3_600_000);
+        long heartbeat = longIn(BROKER_HEARTBEAT_INTERVAL_MS, 10, 600_000);
+        if (heartbeat >= session) {
+            throw new ConfigException(BROKER_HEARTBEAT_INTERVAL_MS + ": " + heartbeat + " must be below "
+                    + BROKER_SESSION_TIMEOUT_MS + " (" + session + "), or every broker is fenced between two heartbeats");
+        }
     }
 
     /** Reads {@code file} (if not null) and applies {@code overrides} on top. */

@@ -2,11 +2,14 @@ package io.sluice.broker.server;
 
 import io.netty.util.HashedWheelTimer;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.sluice.broker.controller.BrokerLifecycle;
+import io.sluice.broker.controller.QuorumConfig;
+import io.sluice.broker.controller.QuorumMetadataStore;
 import io.sluice.broker.group.GroupCoordinator;
 import io.sluice.broker.log.LogConfig;
 import io.sluice.broker.log.LogManager;
 import io.sluice.broker.metadata.BrokerRecord;
-import io.sluice.broker.metadata.LocalMetadataStore;
+import io.sluice.broker.metadata.MetadataException;
 import io.sluice.broker.metadata.MetadataStore;
 import io.sluice.broker.network.RequestContext;
 import io.sluice.broker.network.SocketServer;
@@ -21,6 +24,7 @@ import io.sluice.broker.util.Clock;
 import io.sluice.proto.frame.InboundFrame;
 import io.sluice.proto.message.ErrorCode;
 import io.sluice.proto.message.Request;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Map;
@@ -56,7 +60,8 @@ public final class SluiceBroker implements AutoCloseable {
     private ThreadPoolExecutor handlerPool;
     private SocketServer server;
     private BrokerStore store;
-    private LocalMetadataStore metadata;
+    private QuorumMetadataStore metadata;
+    private BrokerLifecycle lifecycle;
     private GroupCoordinator groups;
     private volatile RequestDispatcher dispatcher;
     private ScheduledExecutorService maintenance;
@@ -64,6 +69,9 @@ public final class SluiceBroker implements AutoCloseable {
 
     /** Segment size of {@code __consumer_offsets}: Kafka's {@code offsets.topic.segment.bytes}. */
     private static final int OFFSETS_SEGMENT_BYTES = 100 << 20;
+
+    /** How long a starting broker waits for the controller quorum to elect a leader (a majority of voters up). */
+    private static final Duration QUORUM_READY_TIMEOUT = Duration.ofSeconds(60);
 
     /** How often producer state is snapshotted, bounding what a restart after a crash replays. */
     private static final long PRODUCER_SNAPSHOT_INTERVAL_MS = 60_000;
@@ -130,8 +138,12 @@ public final class SluiceBroker implements AutoCloseable {
         started.push(this::stopHandlers);
         boundPort = server.start();
 
-        metadata = new LocalMetadataStore(store, new BrokerRecord(config.nodeId(), config.host(), boundPort));
+        metadata = QuorumMetadataStore.start(QuorumConfig.from(config), store, Clock.SYSTEM);
+        metadata.awaitReady(QUORUM_READY_TIMEOUT);
         metadata.addListener(replicas).join();
+        lifecycle = new BrokerLifecycle(new BrokerRecord(config.nodeId(), config.host(), boundPort), metadata,
+                config.getLong(BrokerConfig.BROKER_HEARTBEAT_INTERVAL_MS));
+        lifecycle.register();
         ProducerIdManager producerIds = new ProducerIdManager(metadata, ProducerIdManager.DEFAULT_BLOCK_SIZE);
         groups = startGroupCoordinator();
 
@@ -142,6 +154,8 @@ public final class SluiceBroker implements AutoCloseable {
 
         dispatcher = RequestHandlers.dispatcher(new RequestHandlers.Context(config, replicas, metadata, producerIds,
                 groups));
+        started.push(lifecycle);
+        lifecycle.start();
         log.info("broker {} of cluster {} serving {} partitions", config.nodeId(), metadata.clusterId(),
                 replicas.partitions().size());
     }
@@ -157,7 +171,14 @@ public final class SluiceBroker implements AutoCloseable {
             metadata.createInternalTopic(topic, config.getInt(BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS), 1, Map.of(
                     LogConfig.SEGMENT_BYTES, Integer.toString(OFFSETS_SEGMENT_BYTES),
                     LogConfig.SEGMENT_PREFILL_BYTES, Integer.toString(1 << 20),
-                    LogConfig.RETENTION_MS, "-1")).join();
+                    LogConfig.RETENTION_MS, "-1")).exceptionally(e -> {
+                        // Another broker of the cluster created it first.
+                        if (e.getCause() instanceof MetadataException m
+                                && m.errorCode() == ErrorCode.TOPIC_ALREADY_EXISTS) {
+                            return null;
+                        }
+                        throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+                    }).join();
         }
         int partitions = metadata.topic(topic).orElseThrow().partitions();
         GroupCoordinator groups = new GroupCoordinator(new OffsetsTopicLog(replicas), store, partitions,

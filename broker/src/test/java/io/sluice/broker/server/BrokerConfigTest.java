@@ -56,5 +56,7 @@ class BrokerConfigTest {
                 .hasMessageContaining("socket.send.buffer.bytes").hasMessageContaining("-1");
         assertThatThrownBy(() -> BrokerConfig.of(Map.of("controller.quorum.voters", "127.0.0.1:9294")))
                 .hasMessageContaining("controller.quorum.voters").hasMessageContaining("id@host:port");
+        assertThatThrownBy(() -> BrokerConfig.of(Map.of("broker.heartbeat.interval.ms", "9000")))
+                .hasMessageContaining("broker.heartbeat.interval.ms").hasMessageContaining("broker.session.timeout.ms");
     }
 }

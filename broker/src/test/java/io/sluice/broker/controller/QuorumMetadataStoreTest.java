@@ -1,9 +1,16 @@
-package io.sluice.broker.metadata;
+package io.sluice.broker.controller;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.broker.metadata.BrokerRecord;
+import io.sluice.broker.metadata.MetadataException;
+import io.sluice.broker.metadata.MetadataListener;
+import io.sluice.broker.metadata.PartitionRecord;
+import io.sluice.broker.metadata.TopicRecord;
 import io.sluice.broker.state.BrokerStore;
+import io.sluice.broker.testing.FreePorts;
+import io.sluice.broker.testing.TestQuorum;
 import io.sluice.proto.TopicPartition;
 import io.sluice.proto.message.ErrorCode;
 import java.nio.file.Path;
@@ -21,18 +28,23 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class LocalMetadataStoreTest {
+/**
+ * The metadata store's contract on a one-voter quorum: what a single-node broker runs (the same path as a cluster).
+ * Multi-voter behaviour is in {@link ControllerQuorumIT}.
+ */
+class QuorumMetadataStoreTest {
     static final BrokerRecord SELF = new BrokerRecord(1, "127.0.0.1", 9292);
 
     @TempDir
     Path logDir;
+    final int ratisPort = FreePorts.next();
     BrokerStore store;
-    LocalMetadataStore metadata;
+    QuorumMetadataStore metadata;
 
     @BeforeEach
-    void open() {
+    void open() throws Exception {
         store = BrokerStore.open(BrokerStore.dirIn(logDir));
-        metadata = new LocalMetadataStore(store, SELF);
+        metadata = TestQuorum.singleVoter(store, logDir, ratisPort, SELF);
     }
 
     @AfterEach
@@ -41,7 +53,7 @@ class LocalMetadataStoreTest {
         store.close();
     }
 
-    void reopen() {
+    void reopen() throws Exception {
         close();
         open();
     }
@@ -177,9 +189,9 @@ class LocalMetadataStoreTest {
     }
 
     @Test
-    void eachStoreFormsItsOwnCluster(@TempDir Path otherDir) {
+    void eachStoreFormsItsOwnCluster(@TempDir Path otherDir) throws Exception {
         try (BrokerStore other = BrokerStore.open(BrokerStore.dirIn(otherDir));
-             LocalMetadataStore otherMetadata = new LocalMetadataStore(other, SELF)) {
+             QuorumMetadataStore otherMetadata = TestQuorum.singleVoter(other, otherDir, FreePorts.next(), SELF)) {
             assertThat(otherMetadata.clusterId()).isNotEqualTo(metadata.clusterId());
         }
     }
@@ -268,7 +280,7 @@ class LocalMetadataStoreTest {
             }
         }
         assertThat(events).containsExactlyElementsOf(expected);
-        assertThat(threads).containsExactly("sluice-metadata");
+        assertThat(threads).containsExactly("sluice-metadata-1");
 
         metadata.removeListener(listener);
         await(metadata.createTopic("after-removal", 1, 1, Map.of()));

@@ -1,0 +1,59 @@
+package io.sluice.broker.controller;
+
+import io.sluice.broker.log.LogManager;
+import io.sluice.broker.server.BrokerConfig;
+import io.sluice.broker.server.ConfigException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the controller quorum needs from the broker's settings: this node, the voters of
+ * {@code controller.quorum.voters} (id@host:port, the Ratis ports), the Raft storage directory
+ * ({@code <first log dir>/raft}) and the broker session timeout. Immutable.
+ *
+ * @param snapshotThreshold log entries between two automatic snapshots
+ */
+public record QuorumConfig(int nodeId, List<Voter> voters, Path raftDir, long sessionTimeoutMs,
+                           long snapshotThreshold) {
+    public static final long DEFAULT_SNAPSHOT_THRESHOLD = 10_000;
+
+    public record Voter(int id, String host, int port) {
+    }
+
+    public QuorumConfig {
+        voters = List.copyOf(voters);
+        if (voters.stream().noneMatch(v -> v.id() == nodeId)) {
+            // Brokers outside the quorum (Ratis listeners or followers of the controller) come with replication.
+            throw new ConfigException(BrokerConfig.CONTROLLER_QUORUM_VOTERS + ": node.id " + nodeId
+                    + " is not one of the voters " + voters + "; every broker is a controller voter for now");
+        }
+    }
+
+    public static QuorumConfig from(BrokerConfig config) {
+        return new QuorumConfig(config.nodeId(), parseVoters(config.get(BrokerConfig.CONTROLLER_QUORUM_VOTERS)),
+                config.logDirs().get(0).resolve(LogManager.RAFT_DIR), config.getLong(BrokerConfig.BROKER_SESSION_TIMEOUT_MS),
+                DEFAULT_SNAPSHOT_THRESHOLD);
+    }
+
+    /** Parses {@code id@host:port,...}; the format was checked by {@link BrokerConfig}. */
+    public static List<Voter> parseVoters(String voters) {
+        List<Voter> out = new ArrayList<>();
+        for (String voter : voters.split(",")) {
+            String v = voter.trim();
+            int at = v.indexOf('@');
+            int colon = v.lastIndexOf(':');
+            out.add(new Voter(Integer.parseInt(v.substring(0, at)), v.substring(at + 1, colon),
+                    Integer.parseInt(v.substring(colon + 1))));
+        }
+        return out;
+    }
+
+    public Voter self() {
+        return voters.stream().filter(v -> v.id() == nodeId).findFirst().orElseThrow();
+    }
+
+    public QuorumConfig withSnapshotThreshold(long entries) {
+        return new QuorumConfig(nodeId, voters, raftDir, sessionTimeoutMs, entries);
+    }
+}

@@ -1,0 +1,496 @@
+package io.sluice.broker.controller;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.sluice.broker.controller.command.AllocateProducerIds;
+import io.sluice.broker.controller.command.AlterPartition;
+import io.sluice.broker.controller.command.Command;
+import io.sluice.broker.controller.command.CommandResult;
+import io.sluice.broker.controller.command.CreateTopic;
+import io.sluice.broker.controller.command.DeleteTopic;
+import io.sluice.broker.controller.command.FenceBroker;
+import io.sluice.broker.controller.command.InitCluster;
+import io.sluice.broker.controller.command.RegisterBroker;
+import io.sluice.broker.controller.command.UnfenceBroker;
+import io.sluice.broker.metadata.AlterPartitionRequest;
+import io.sluice.broker.metadata.BrokerRecord;
+import io.sluice.broker.metadata.BrokerRegistration;
+import io.sluice.broker.metadata.MetadataException;
+import io.sluice.broker.metadata.MetadataListener;
+import io.sluice.broker.metadata.MetadataStore;
+import io.sluice.broker.metadata.PartitionRecord;
+import io.sluice.broker.metadata.TopicRecord;
+import io.sluice.broker.state.BrokerStore;
+import io.sluice.broker.util.Clock;
+import io.sluice.proto.TopicPartition;
+import io.sluice.proto.message.ErrorCode;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link MetadataStore} backed by the controller quorum (ARCHITECTURE.md §7): this node runs a Ratis server, one
+ * voter of {@code controller.quorum.voters}, whose {@link ControllerStateMachine} holds the cluster image. Changes are
+ * proposed as commands through a Ratis client (which finds the Ratis leader) and complete once applied and published
+ * here; reads answer from the local {@link PublishedImage}. A single node is a one-voter quorum, the same path.
+ *
+ * <p>The Ratis leader is the active controller: it answers broker heartbeats, keeps their sessions
+ * ({@link BrokerSessions}) and proposes the fencing of brokers whose sessions expire.
+ *
+ * <p>Thread-safety: any thread may call any method. Futures complete on the metadata thread.
+ */
+public final class QuorumMetadataStore implements MetadataStore, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(QuorumMetadataStore.class);
+
+    /** Every Sluice cluster's controller group has this id; the voters list says who is in it. */
+    static final RaftGroupId GROUP_ID = RaftGroupId.valueOf(
+            UUID.nameUUIDFromBytes("sluice-controller-quorum".getBytes(StandardCharsets.UTF_8)));
+
+    private final QuorumConfig config;
+    private final Clock clock;
+    private final MetadataPublisher publisher;
+    private final PublishedImage view;
+    private final ControllerStateMachine stateMachine;
+    private final BrokerSessions sessions;
+    private final Set<Long> fencingInFlight = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService timer;
+    private final RaftServer server;
+    private final RaftClient client;
+    private volatile boolean wasActive;
+    private volatile boolean closed;
+
+    private QuorumMetadataStore(QuorumConfig config, BrokerStore store, Clock clock) throws IOException {
+        this.config = config;
+        this.clock = clock;
+        ImageSnapshots.Loaded loaded = ImageSnapshots.load(store);
+        this.view = new PublishedImage(loaded.image());
+        this.publisher = new MetadataPublisher(view, "sluice-metadata-" + config.nodeId());
+        this.sessions = new BrokerSessions(config.sessionTimeoutMs());
+        this.stateMachine = new ControllerStateMachine(store, loaded, publisher, new Leadership());
+        RaftGroup group = RatisSettings.group(GROUP_ID, config.voters());
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "sluice-controller-" + config.nodeId());
+            t.setDaemon(true);
+            return t;
+        });
+        this.server = RaftServer.newBuilder()
+                .setServerId(RaftPeerId.valueOf(Integer.toString(config.nodeId())))
+                .setGroup(group)
+                .setStateMachine(stateMachine)
+                .setProperties(RatisSettings.server(config))
+                .setOption(RaftStorage.StartupOption.RECOVER)
+                .build();
+        this.client = RaftClient.newBuilder()
+                .setRaftGroup(group)
+                // Ask the local server first: it is up (a peer may not be), and it redirects to the leader.
+                .setLeaderId(RaftPeerId.valueOf(Integer.toString(config.nodeId())))
+                .setProperties(RatisSettings.client())
+                .setRetryPolicy(RatisSettings.clientRetryPolicy())
+                .build();
+    }
+
+    /**
+     * Opens the image from {@code store}, starts this node's Ratis server and returns at once; the quorum elects a
+     * leader in the background ({@link #awaitReady} waits for it). The store stays the caller's, closed after this.
+     */
+    public static QuorumMetadataStore start(QuorumConfig config, BrokerStore store, Clock clock) {
+        QuorumMetadataStore q;
+        try {
+            q = new QuorumMetadataStore(config, store, clock);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot build the controller quorum member " + config.nodeId() + " in "
+                    + config.raftDir() + ": " + e.getMessage(), e);
+        }
+        try {
+            q.server.start();
+        } catch (IOException | RuntimeException e) {
+            q.close();
+            QuorumConfig.Voter self = config.self();
+            throw new IllegalStateException("cannot start the controller quorum member " + config.nodeId() + " on "
+                    + self.host() + ":" + self.port() + " (storage " + config.raftDir() + "): " + e.getMessage(), e);
+        }
+        long checkMs = Math.max(10, Math.min(1000, config.sessionTimeoutMs() / 4));
+        q.timer.scheduleWithFixedDelay(q::checkSessions, checkMs, checkMs, TimeUnit.MILLISECONDS);
+        return q;
+    }
+
+    /**
+     * Blocks until the quorum has a leader and the cluster id is set (a start-up wait, never on an event loop).
+     *
+     * @throws IllegalStateException when that takes longer than {@code timeout} (no majority of voters is up)
+     */
+    public void awaitReady(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (view.clusterId().isEmpty() || controllerId() < 0) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the controller quorum " + config.voters() + " has no leader after "
+                        + timeout.toSeconds() + " s: is a majority of the voters running?");
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    // ---------------------------------------------------------------- changes
+
+    @Override
+    public CompletableFuture<TopicRecord> createTopic(String name, int partitions, int replicationFactor,
+                                                      Map<String, String> configs) {
+        return create(name, partitions, replicationFactor, configs, false);
+    }
+
+    @Override
+    public CompletableFuture<TopicRecord> createInternalTopic(String name, int partitions, int replicationFactor,
+                                                              Map<String, String> configs) {
+        return create(name, partitions, replicationFactor, configs, true);
+    }
+
+    private CompletableFuture<TopicRecord> create(String name, int partitions, int replicationFactor,
+                                                  Map<String, String> configs, boolean internal) {
+        CreateTopic.Builder c = CreateTopic.newBuilder().setName(name == null ? "" : name)
+                .setTopicId(UUID.randomUUID().toString()).setPartitions(partitions)
+                .setReplicationFactor(replicationFactor).setInternal(internal)
+                .setStartIndex(ThreadLocalRandom.current().nextInt(1 << 16));
+        if (configs != null) {
+            for (Map.Entry<String, String> e : configs.entrySet()) {
+                if (e.getKey() == null || e.getValue() == null) {
+                    return CompletableFuture.failedFuture(new MetadataException(ErrorCode.INVALID_CONFIG,
+                            "topic configs may not hold a null key or value (" + e.getKey() + ")"));
+                }
+                c.putConfigs(e.getKey(), e.getValue());
+            }
+        }
+        return submit(Command.newBuilder().setCreateTopic(c).build(), r -> view.topic(name).orElseThrow());
+    }
+
+    @Override
+    public CompletableFuture<Void> deleteTopic(String name) {
+        return submit(Command.newBuilder().setDeleteTopic(DeleteTopic.newBuilder().setName(name)).build(), r -> null);
+    }
+
+    @Override
+    public CompletableFuture<Long> allocateProducerIds(int blockSize) {
+        if (blockSize < 1) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("producer id block size " + blockSize
+                    + " must be positive"));
+        }
+        return submit(Command.newBuilder().setAllocateProducerIds(AllocateProducerIds.newBuilder()
+                .setBlockSize(blockSize)).build(), CommandResult::getFirstProducerId);
+    }
+
+    @Override
+    public CompletableFuture<Long> registerBroker(BrokerRecord broker, String incarnationId) {
+        return submit(Command.newBuilder().setRegisterBroker(RegisterBroker.newBuilder().setBrokerId(broker.nodeId())
+                .setHost(broker.host()).setPort(broker.port()).setIncarnationId(incarnationId)).build(),
+                CommandResult::getBrokerEpoch);
+    }
+
+    @Override
+    public CompletableFuture<Boolean> brokerHeartbeat(int brokerId, long brokerEpoch) {
+        if (!isActiveController()) {
+            return CompletableFuture.failedFuture(notController());
+        }
+        BrokerRegistration b = view.broker(brokerId).orElse(null);
+        if (b == null || brokerEpoch < b.brokerEpoch()) {
+            return CompletableFuture.failedFuture(new MetadataException(ErrorCode.STALE_BROKER_EPOCH, "broker "
+                    + brokerId + " heartbeats for epoch " + brokerEpoch + " but its registration is "
+                    + (b == null ? "unknown" : "at epoch " + b.brokerEpoch()) + "; register again"));
+        }
+        if (brokerEpoch > b.brokerEpoch()) {
+            // Registered, but that has not reached this controller's published image yet.
+            return CompletableFuture.failedFuture(new MetadataException(ErrorCode.BROKER_NOT_AVAILABLE,
+                    "the controller has not yet caught up with broker " + brokerId + "'s registration at epoch "
+                            + brokerEpoch + "; retry"));
+        }
+        sessions.heartbeat(brokerId, brokerEpoch, clock.milliseconds());
+        if (!b.fenced()) {
+            return CompletableFuture.completedFuture(false);
+        }
+        log.info("broker {} (epoch {}) heartbeats again: unfencing it", brokerId, brokerEpoch);
+        return submit(Command.newBuilder().setUnfenceBroker(UnfenceBroker.newBuilder().setBrokerId(brokerId)
+                .setBrokerEpoch(brokerEpoch)).build(), r -> false);
+    }
+
+    @Override
+    public CompletableFuture<PartitionRecord> alterPartition(AlterPartitionRequest request) {
+        AlterPartition a = AlterPartition.newBuilder().setBrokerId(request.brokerId())
+                .setBrokerEpoch(request.brokerEpoch()).setTopic(request.tp().topic())
+                .setPartition(request.tp().partition()).setLeaderEpoch(request.leaderEpoch())
+                .addAllNewIsr(request.newIsr()).setPartitionEpoch(request.partitionEpoch()).build();
+        return submit(Command.newBuilder().setAlterPartition(a).build(),
+                r -> ControllerCodec.fromState(r.getPartition()));
+    }
+
+    /**
+     * Proposes {@code command}; completes (on the metadata thread, once this node published the change) with
+     * {@code value} of the result, or fails with the refusal as a {@link MetadataException}.
+     */
+    private <T> CompletableFuture<T> submit(Command command, Function<CommandResult, T> value) {
+        CompletableFuture<T> out = new CompletableFuture<>();
+        if (closed) {
+            out.completeExceptionally(new IllegalStateException("metadata store is closed"));
+            return out;
+        }
+        Message message = Message.valueOf(ByteString.copyFrom(command.toByteArray()));
+        CompletableFuture<RaftClientReply> sent;
+        try {
+            sent = client.async().send(message);
+        } catch (RuntimeException e) {
+            out.completeExceptionally(notCommitted(command, e));
+            return out;
+        }
+        sent.whenComplete((reply, error) -> {
+            if (error != null || !reply.isSuccess()) {
+                out.completeExceptionally(notCommitted(command, error != null ? error : reply.getException()));
+                return;
+            }
+            CommandResult result;
+            try {
+                result = CommandResult.parseFrom(reply.getMessage().getContent().toByteArray());
+            } catch (InvalidProtocolBufferException e) {
+                out.completeExceptionally(new IllegalStateException("unreadable controller reply to "
+                        + command.getBodyCase(), e));
+                return;
+            }
+            publisher.whenPublished(reply.getLogIndex(), () -> {
+                if (result.getErrorCode() != ErrorCode.NONE.getNumber()) {
+                    ErrorCode code = ErrorCode.forNumber(result.getErrorCode());
+                    out.completeExceptionally(new MetadataException(code == null ? ErrorCode.UNKNOWN_SERVER_ERROR : code,
+                            result.getErrorMessage()));
+                    return;
+                }
+                try {
+                    out.complete(value.apply(result));
+                } catch (RuntimeException e) {
+                    out.completeExceptionally(e);
+                }
+            }, () -> out.completeExceptionally(new MetadataException(ErrorCode.BROKER_NOT_AVAILABLE,
+                    "the metadata store closed before " + command.getBodyCase() + " was published")));
+        });
+        return out;
+    }
+
+    private MetadataException notCommitted(Command command, Throwable cause) {
+        return new MetadataException(ErrorCode.REQUEST_TIMED_OUT, "the controller quorum did not commit "
+                + command.getBodyCase() + ": " + cause + "; retry");
+    }
+
+    private MetadataException notController() {
+        return new MetadataException(ErrorCode.NOT_CONTROLLER, "broker " + config.nodeId()
+                + " is not the active controller (that is " + controllerId() + ")");
+    }
+
+    // ---------------------------------------------------------------- the active controller's duties
+
+    /** Timer thread: on the active controller, fences brokers whose sessions expired. */
+    private void checkSessions() {
+        try {
+            boolean active = isActiveController();
+            if (active != wasActive) {
+                sessions.clear();
+                wasActive = active;
+                log.info("node {} {} the active controller", config.nodeId(), active ? "is now" : "is no longer");
+            }
+            if (!active) {
+                return;
+            }
+            long now = clock.milliseconds();
+            for (BrokerRegistration b : sessions.expired(view.brokers(), now)) {
+                if (!fencingInFlight.add(b.brokerEpoch())) {
+                    continue;
+                }
+                log.warn("fencing broker {} (epoch {}): no heartbeat for {} ms (broker.session.timeout.ms {})",
+                        b.nodeId(), b.brokerEpoch(), sessions.sinceLastHeartbeat(b.nodeId(), now),
+                        config.sessionTimeoutMs());
+                submit(Command.newBuilder().setFenceBroker(FenceBroker.newBuilder().setBrokerId(b.nodeId())
+                        .setBrokerEpoch(b.brokerEpoch())).build(), r -> null)
+                        .whenComplete((v, e) -> {
+                            fencingInFlight.remove(b.brokerEpoch());
+                            if (e != null) {
+                                log.warn("fencing broker {} failed; the next check retries: {}", b.nodeId(),
+                                        e.getMessage());
+                            }
+                        });
+            }
+        } catch (RuntimeException e) {
+            log.error("broker session check failed; it runs again shortly", e);
+        }
+    }
+
+    /** Ratis callbacks about leadership; they must not block. */
+    private final class Leadership implements ControllerStateMachine.LeadershipListener {
+        @Override
+        public void leaderChanged(RaftPeerId newLeader) {
+            log.info("controller quorum leader is now {}", newLeader);
+        }
+
+        @Override
+        public void leaderReady() {
+            if (!view.clusterId().isEmpty()) {
+                return;
+            }
+            String id = newClusterId();
+            submit(Command.newBuilder().setInitCluster(InitCluster.newBuilder().setClusterId(id)).build(), r -> null)
+                    .whenComplete((v, e) -> {
+                        if (e != null) {
+                            log.warn("proposing cluster id {} failed; the next leader proposes one: {}", id,
+                                    e.getMessage());
+                        } else if (id.equals(view.clusterId())) {
+                            log.info("formed a new cluster {}", id);
+                        }
+                    });
+        }
+    }
+
+    /** Kafka's form: a random UUID as 22 characters of URL-safe base64. */
+    private static String newClusterId() {
+        UUID uuid = UUID.randomUUID();
+        ByteBuffer raw = ByteBuffer.allocate(16).putLong(uuid.getMostSignificantBits())
+                .putLong(uuid.getLeastSignificantBits());
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(raw.array());
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    @Override
+    public Optional<TopicRecord> topic(String name) {
+        return view.topic(name);
+    }
+
+    @Override
+    public List<TopicRecord> topics() {
+        return view.topics();
+    }
+
+    @Override
+    public Optional<PartitionRecord> partition(TopicPartition tp) {
+        return view.partition(tp);
+    }
+
+    @Override
+    public List<PartitionRecord> partitions(String topic) {
+        return view.partitions(topic);
+    }
+
+    @Override
+    public List<BrokerRecord> brokers() {
+        List<BrokerRecord> live = new ArrayList<>();
+        for (BrokerRegistration b : view.brokers()) {
+            if (!b.fenced()) {
+                live.add(b.endpoint());
+            }
+        }
+        return live;
+    }
+
+    @Override
+    public List<BrokerRegistration> registrations() {
+        return view.brokers();
+    }
+
+    @Override
+    public int controllerId() {
+        DivisionInfo info = info();
+        RaftPeerId leader = info == null ? null : info.getLeaderId();
+        if (leader == null) {
+            return -1;
+        }
+        try {
+            return Integer.parseInt(leader.toString());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    @Override
+    public boolean isActiveController() {
+        DivisionInfo info = info();
+        return info != null && info.isLeader() && info.isLeaderReady();
+    }
+
+    private DivisionInfo info() {
+        try {
+            return server.getDivision(GROUP_ID).getInfo();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public String clusterId() {
+        return view.clusterId();
+    }
+
+    @Override
+    public CompletableFuture<Void> addListener(MetadataListener listener) {
+        return publisher.addListener(listener);
+    }
+
+    @Override
+    public void removeListener(MetadataListener listener) {
+        publisher.removeListener(listener);
+    }
+
+    /** A copy of the state machine's image, for tests that compare voters. */
+    ClusterImage imageCopy() {
+        return stateMachine.imageCopy();
+    }
+
+    /** Forces a snapshot into the broker store now (tests; Ratis takes them on its own every few thousand entries). */
+    long takeSnapshot() {
+        return stateMachine.takeSnapshot();
+    }
+
+    public int nodeId() {
+        return config.nodeId();
+    }
+
+    /**
+     * Stops the session checks, the Ratis client and server (a last snapshot first), then the metadata thread.
+     * Idempotent.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        timer.shutdownNow();
+        try {
+            client.close();
+        } catch (IOException | RuntimeException e) {
+            log.warn("closing the controller quorum client failed", e);
+        }
+        try {
+            server.close();
+        } catch (IOException | RuntimeException e) {
+            log.warn("closing the controller quorum member {} failed", config.nodeId(), e);
+        }
+        publisher.close();
+    }
+}
