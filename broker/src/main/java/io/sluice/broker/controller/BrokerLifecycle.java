@@ -13,9 +13,11 @@ import io.sluice.proto.message.ErrorCode;
 import io.sluice.proto.message.Request;
 import io.sluice.proto.message.Response;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,13 +90,27 @@ public final class BrokerLifecycle implements AutoCloseable {
             }
             if (connection == null || !connection.isActive() || !controller.equals(connectedTo)) {
                 closeConnection();
-                connection = BrokerConnection.connect(Transport.shared(), controller.host(), controller.port(),
-                        ConnectionConfig.defaults("sluice-broker-" + self.nodeId())).get(intervalMs, TimeUnit.MILLISECONDS);
+                CompletableFuture<BrokerConnection> connecting = BrokerConnection.connect(Transport.shared(),
+                        controller.host(), controller.port(), ConnectionConfig.defaults("sluice-broker-" + self.nodeId()));
+                try {
+                    connection = connecting.get(Math.max(intervalMs, 1000), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException | TimeoutException e) {
+                    connecting.thenAccept(BrokerConnection::close);
+                    throw e;
+                }
                 connectedTo = controller;
             }
             Request.Builder request = Request.newBuilder().setBrokerHeartbeat(BrokerHeartbeatRequest.newBuilder()
                     .setBrokerId(self.nodeId()).setBrokerEpoch(brokerEpoch));
-            InboundFrame<Response> frame = connection.send(request, intervalMs).get(2 * intervalMs, TimeUnit.MILLISECONDS);
+            CompletableFuture<InboundFrame<Response>> answer = connection.send(request, intervalMs);
+            InboundFrame<Response> frame;
+            try {
+                frame = answer.get(2 * intervalMs, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException | TimeoutException e) {
+                // The answer may still come: whoever gets it releases it.
+                answer.thenAccept(InboundFrame::release);
+                throw e;
+            }
             ErrorCode error;
             String message;
             BrokerHeartbeatResponse body;

@@ -21,15 +21,19 @@ import io.sluice.broker.request.RequestDispatcher;
 import io.sluice.broker.request.RequestHandlers;
 import io.sluice.broker.state.BrokerStore;
 import io.sluice.broker.util.Clock;
+import io.sluice.proto.TopicPartition;
 import io.sluice.proto.frame.InboundFrame;
 import io.sluice.proto.message.ErrorCode;
 import io.sluice.proto.message.Request;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -162,33 +166,35 @@ public final class SluiceBroker implements AutoCloseable {
 
     /**
      * Creates {@code __consumer_offsets} on first start, then brings the committed-offsets view of each of
-     * its partitions up to the log before any request is served.
+     * its partitions this broker leads up to the log before any request is served.
      */
     private GroupCoordinator startGroupCoordinator() {
         String topic = GroupCoordinator.OFFSETS_TOPIC;
-        if (metadata.topic(topic).isEmpty()) {
-            // Commits are small: small segments, little prefill. No retention: the view is rebuilt from the log.
-            metadata.createInternalTopic(topic, config.getInt(BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS), 1, Map.of(
-                    LogConfig.SEGMENT_BYTES, Integer.toString(OFFSETS_SEGMENT_BYTES),
-                    LogConfig.SEGMENT_PREFILL_BYTES, Integer.toString(1 << 20),
-                    LogConfig.RETENTION_MS, "-1")).exceptionally(e -> {
-                        // Another broker of the cluster created it first.
-                        if (e.getCause() instanceof MetadataException m
-                                && m.errorCode() == ErrorCode.TOPIC_ALREADY_EXISTS) {
-                            return null;
-                        }
-                        throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
-                    }).join();
-        }
+        // Asked at every start, even when the topic is known: the answer (created, or TOPIC_ALREADY_EXISTS when this
+        // or another broker made it before) comes once this broker's listeners have opened its partitions.
+        // Commits are small: small segments, little prefill. No retention: the view is rebuilt from the log.
+        metadata.createInternalTopic(topic, config.getInt(BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS), 1, Map.of(
+                LogConfig.SEGMENT_BYTES, Integer.toString(OFFSETS_SEGMENT_BYTES),
+                LogConfig.SEGMENT_PREFILL_BYTES, Integer.toString(1 << 20),
+                LogConfig.RETENTION_MS, "-1")).exceptionally(e -> {
+                    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                    if (cause instanceof MetadataException m && m.errorCode() == ErrorCode.TOPIC_ALREADY_EXISTS) {
+                        return null;
+                    }
+                    throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+                }).join();
         int partitions = metadata.topic(topic).orElseThrow().partitions();
         GroupCoordinator groups = new GroupCoordinator(new OffsetsTopicLog(replicas), store, partitions,
                 GroupCoordinator.DEFAULT_MAX_METADATA_BYTES, Clock.SYSTEM);
         this.groups = groups;
-        CompletableFuture<?>[] loads = new CompletableFuture<?>[partitions];
+        // The partitions this broker leads; the others are served by their leaders (COORDINATOR_NOT_AVAILABLE here).
+        List<CompletableFuture<Void>> loads = new ArrayList<>();
         for (int p = 0; p < partitions; p++) {
-            loads[p] = groups.load(p);
+            if (metadata.partition(new TopicPartition(topic, p)).map(r -> r.leaderId() == config.nodeId()).orElse(false)) {
+                loads.add(groups.load(p));
+            }
         }
-        CompletableFuture.allOf(loads).join();
+        CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new)).join();
         return groups;
     }
 
