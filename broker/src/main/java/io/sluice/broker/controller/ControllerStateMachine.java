@@ -135,7 +135,7 @@ final class ControllerStateMachine extends BaseStateMachine {
     @Override
     public void reinitialize() {
         // Only called after a snapshot was installed from the leader, which needs snapshot files this state machine
-        // does not make: the leader keeps its log for peers that lag (see QuorumMetadataStore's Ratis settings).
+        // does not make: the log is never purged, so a peer that lags catches up from it (RatisSettings).
         log.error("asked to reload the controller image after a snapshot installation, which is not supported; "
                 + "keeping the image at {}", getLastAppliedTermIndex());
     }
