@@ -21,6 +21,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Applies controller commands to a {@link ClusterImage}: the semantics of the controller, run identically on every
@@ -31,6 +33,8 @@ import java.util.TreeMap;
  * <p>Not thread-safe: used on the Ratis apply thread only, like the image.
  */
 final class CommandApplier {
+    private static final Logger log = LoggerFactory.getLogger(CommandApplier.class);
+
     private final ClusterImage image;
 
     CommandApplier(ClusterImage image) {
@@ -67,6 +71,11 @@ final class CommandApplier {
         } catch (MetadataException e) {
             // Checks come before changes, so a refused command left the image as it was.
             return new Applied(refusal(e, command), List.of());
+        } catch (RuntimeException e) {
+            // A bug, but the same one on every voter (same image, same command): answer it rather than stop applying.
+            log.error("controller command {} at log index {} failed", command.getBodyCase(), logIndex, e);
+            return new Applied(refusal(new MetadataException(ErrorCode.UNKNOWN_SERVER_ERROR, command.getBodyCase()
+                    + " failed: " + e), command), deltas);
         }
         return new Applied(result.build(), deltas);
     }

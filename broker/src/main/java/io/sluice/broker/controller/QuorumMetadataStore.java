@@ -1,16 +1,13 @@
 package io.sluice.broker.controller;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.sluice.broker.controller.command.AllocateProducerIds;
 import io.sluice.broker.controller.command.AlterPartition;
 import io.sluice.broker.controller.command.Command;
 import io.sluice.broker.controller.command.CommandResult;
 import io.sluice.broker.controller.command.CreateTopic;
 import io.sluice.broker.controller.command.DeleteTopic;
-import io.sluice.broker.controller.command.FenceBroker;
 import io.sluice.broker.controller.command.InitCluster;
 import io.sluice.broker.controller.command.RegisterBroker;
-import io.sluice.broker.controller.command.UnfenceBroker;
 import io.sluice.broker.metadata.AlterPartitionRequest;
 import io.sluice.broker.metadata.BrokerRecord;
 import io.sluice.broker.metadata.BrokerRegistration;
@@ -32,25 +29,20 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.apache.ratis.client.RaftClient;
-import org.apache.ratis.protocol.Message;
-import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.storage.RaftStorage;
-import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,8 +52,8 @@ import org.slf4j.LoggerFactory;
  * proposed as commands through a Ratis client (which finds the Ratis leader) and complete once applied and published
  * here; reads answer from the local {@link PublishedImage}. A single node is a one-voter quorum, the same path.
  *
- * <p>The Ratis leader is the active controller: it answers broker heartbeats, keeps their sessions
- * ({@link BrokerSessions}) and proposes the fencing of brokers whose sessions expire.
+ * <p>The Ratis leader is the active controller ({@link ActiveController}): it answers broker heartbeats, keeps their
+ * sessions and proposes the fencing of brokers whose sessions expire.
  *
  * <p>Thread-safety: any thread may call any method. Futures complete on the metadata thread.
  */
@@ -77,12 +69,10 @@ public final class QuorumMetadataStore implements MetadataStore, AutoCloseable {
     private final MetadataPublisher publisher;
     private final PublishedImage view;
     private final ControllerStateMachine stateMachine;
-    private final BrokerSessions sessions;
-    private final Set<Long> fencingInFlight = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService timer;
     private final RaftServer server;
-    private final RaftClient client;
-    private volatile boolean wasActive;
+    private final CommandProposer proposer;
+    private final ActiveController controller;
     private volatile boolean closed;
 
     private QuorumMetadataStore(QuorumConfig config, BrokerStore store, Clock clock) throws IOException {
@@ -91,7 +81,6 @@ public final class QuorumMetadataStore implements MetadataStore, AutoCloseable {
         ImageSnapshots.Loaded loaded = ImageSnapshots.load(store);
         this.view = new PublishedImage(loaded.image());
         this.publisher = new MetadataPublisher(view, "sluice-metadata-" + config.nodeId());
-        this.sessions = new BrokerSessions(config.sessionTimeoutMs());
         this.stateMachine = new ControllerStateMachine(store, loaded, publisher, new Leadership());
         RaftGroup group = RatisSettings.group(GROUP_ID, config.voters());
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -106,13 +95,15 @@ public final class QuorumMetadataStore implements MetadataStore, AutoCloseable {
                 .setProperties(RatisSettings.server(config))
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
-        this.client = RaftClient.newBuilder()
+        this.proposer = new CommandProposer(RaftClient.newBuilder()
                 .setRaftGroup(group)
                 // Ask the local server first: it is up (a peer may not be), and it redirects to the leader.
                 .setLeaderId(RaftPeerId.valueOf(Integer.toString(config.nodeId())))
                 .setProperties(RatisSettings.client())
                 .setRetryPolicy(RatisSettings.clientRetryPolicy())
-                .build();
+                .build(), publisher);
+        this.controller = new ActiveController(config.nodeId(), config.sessionTimeoutMs(), clock, view, proposer,
+                this::isActiveController, this::controllerId);
     }
 
     /**
@@ -136,7 +127,7 @@ public final class QuorumMetadataStore implements MetadataStore, AutoCloseable {
                     + self.host() + ":" + self.port() + " (storage " + config.raftDir() + "): " + e.getMessage(), e);
         }
         long checkMs = Math.max(10, Math.min(1000, config.sessionTimeoutMs() / 4));
-        q.timer.scheduleWithFixedDelay(q::checkSessions, checkMs, checkMs, TimeUnit.MILLISECONDS);
+        q.timer.scheduleWithFixedDelay(q.controller::doWork, checkMs, checkMs, TimeUnit.MILLISECONDS);
         return q;
     }
 
@@ -212,28 +203,7 @@ public final class QuorumMetadataStore implements MetadataStore, AutoCloseable {
 
     @Override
     public CompletableFuture<Boolean> brokerHeartbeat(int brokerId, long brokerEpoch) {
-        if (!isActiveController()) {
-            return CompletableFuture.failedFuture(notController());
-        }
-        BrokerRegistration b = view.broker(brokerId).orElse(null);
-        if (b == null || brokerEpoch < b.brokerEpoch()) {
-            return CompletableFuture.failedFuture(new MetadataException(ErrorCode.STALE_BROKER_EPOCH, "broker "
-                    + brokerId + " heartbeats for epoch " + brokerEpoch + " but its registration is "
-                    + (b == null ? "unknown" : "at epoch " + b.brokerEpoch()) + "; register again"));
-        }
-        if (brokerEpoch > b.brokerEpoch()) {
-            // Registered, but that has not reached this controller's published image yet.
-            return CompletableFuture.failedFuture(new MetadataException(ErrorCode.BROKER_NOT_AVAILABLE,
-                    "the controller has not yet caught up with broker " + brokerId + "'s registration at epoch "
-                            + brokerEpoch + "; retry"));
-        }
-        sessions.heartbeat(brokerId, brokerEpoch, clock.milliseconds());
-        if (!b.fenced()) {
-            return CompletableFuture.completedFuture(false);
-        }
-        log.info("broker {} (epoch {}) heartbeats again: unfencing it", brokerId, brokerEpoch);
-        return submit(Command.newBuilder().setUnfenceBroker(UnfenceBroker.newBuilder().setBrokerId(brokerId)
-                .setBrokerEpoch(brokerEpoch)).build(), r -> false);
+        return controller.heartbeat(brokerId, brokerEpoch);
     }
 
     @Override
@@ -246,100 +216,8 @@ public final class QuorumMetadataStore implements MetadataStore, AutoCloseable {
                 r -> ControllerCodec.fromState(r.getPartition()));
     }
 
-    /**
-     * Proposes {@code command}; completes (on the metadata thread, once this node published the change) with
-     * {@code value} of the result, or fails with the refusal as a {@link MetadataException}.
-     */
     private <T> CompletableFuture<T> submit(Command command, Function<CommandResult, T> value) {
-        CompletableFuture<T> out = new CompletableFuture<>();
-        if (closed) {
-            out.completeExceptionally(new IllegalStateException("metadata store is closed"));
-            return out;
-        }
-        Message message = Message.valueOf(ByteString.copyFrom(command.toByteArray()));
-        CompletableFuture<RaftClientReply> sent;
-        try {
-            sent = client.async().send(message);
-        } catch (RuntimeException e) {
-            out.completeExceptionally(notCommitted(command, e));
-            return out;
-        }
-        sent.whenComplete((reply, error) -> {
-            if (error != null || !reply.isSuccess()) {
-                out.completeExceptionally(notCommitted(command, error != null ? error : reply.getException()));
-                return;
-            }
-            CommandResult result;
-            try {
-                result = CommandResult.parseFrom(reply.getMessage().getContent().toByteArray());
-            } catch (InvalidProtocolBufferException e) {
-                out.completeExceptionally(new IllegalStateException("unreadable controller reply to "
-                        + command.getBodyCase(), e));
-                return;
-            }
-            publisher.whenPublished(reply.getLogIndex(), () -> {
-                if (result.getErrorCode() != ErrorCode.NONE.getNumber()) {
-                    ErrorCode code = ErrorCode.forNumber(result.getErrorCode());
-                    out.completeExceptionally(new MetadataException(code == null ? ErrorCode.UNKNOWN_SERVER_ERROR : code,
-                            result.getErrorMessage()));
-                    return;
-                }
-                try {
-                    out.complete(value.apply(result));
-                } catch (RuntimeException e) {
-                    out.completeExceptionally(e);
-                }
-            }, () -> out.completeExceptionally(new MetadataException(ErrorCode.BROKER_NOT_AVAILABLE,
-                    "the metadata store closed before " + command.getBodyCase() + " was published")));
-        });
-        return out;
-    }
-
-    private MetadataException notCommitted(Command command, Throwable cause) {
-        return new MetadataException(ErrorCode.REQUEST_TIMED_OUT, "the controller quorum did not commit "
-                + command.getBodyCase() + ": " + cause + "; retry");
-    }
-
-    private MetadataException notController() {
-        return new MetadataException(ErrorCode.NOT_CONTROLLER, "broker " + config.nodeId()
-                + " is not the active controller (that is " + controllerId() + ")");
-    }
-
-    // ---------------------------------------------------------------- the active controller's duties
-
-    /** Timer thread: on the active controller, fences brokers whose sessions expired. */
-    private void checkSessions() {
-        try {
-            boolean active = isActiveController();
-            if (active != wasActive) {
-                sessions.clear();
-                wasActive = active;
-                log.info("node {} {} the active controller", config.nodeId(), active ? "is now" : "is no longer");
-            }
-            if (!active) {
-                return;
-            }
-            long now = clock.milliseconds();
-            for (BrokerRegistration b : sessions.expired(view.brokers(), now)) {
-                if (!fencingInFlight.add(b.brokerEpoch())) {
-                    continue;
-                }
-                log.warn("fencing broker {} (epoch {}): no heartbeat for {} ms (broker.session.timeout.ms {})",
-                        b.nodeId(), b.brokerEpoch(), sessions.sinceLastHeartbeat(b.nodeId(), now),
-                        config.sessionTimeoutMs());
-                submit(Command.newBuilder().setFenceBroker(FenceBroker.newBuilder().setBrokerId(b.nodeId())
-                        .setBrokerEpoch(b.brokerEpoch())).build(), r -> null)
-                        .whenComplete((v, e) -> {
-                            fencingInFlight.remove(b.brokerEpoch());
-                            if (e != null) {
-                                log.warn("fencing broker {} failed; the next check retries: {}", b.nodeId(),
-                                        e.getMessage());
-                            }
-                        });
-            }
-        } catch (RuntimeException e) {
-            log.error("broker session check failed; it runs again shortly", e);
-        }
+        return proposer.propose(command, value);
     }
 
     /** Ratis callbacks about leadership; they must not block. */
@@ -482,7 +360,7 @@ public final class QuorumMetadataStore implements MetadataStore, AutoCloseable {
         closed = true;
         timer.shutdownNow();
         try {
-            client.close();
+            proposer.close();
         } catch (IOException | RuntimeException e) {
             log.warn("closing the controller quorum client failed", e);
         }
