@@ -142,6 +142,56 @@ final class ClusterImage {
                 + brokers.values() + ", topics " + topics.keySet() + ", partitions " + allPartitions() + ")";
     }
 
+    /** Makes this image equal to {@code other} (a snapshot installed from the leader replaces it). */
+    void replaceWith(ClusterImage other) {
+        ClusterImage c = other.copy();
+        clusterId = c.clusterId;
+        nextProducerId = c.nextProducerId;
+        brokers.clear();
+        brokers.putAll(c.brokers);
+        topics.clear();
+        topics.putAll(c.topics);
+        partitions.clear();
+        partitions.putAll(c.partitions);
+    }
+
+    /**
+     * The changes that turn {@code before} into {@code after}, as the listeners would have heard them had they
+     * applied the commands in between: brokers that changed, topics deleted (or re-created under a new id),
+     * topics created, partitions changed.
+     */
+    static List<MetadataDelta> diff(ClusterImage before, ClusterImage after) {
+        List<MetadataDelta> out = new ArrayList<>();
+        if (!after.clusterId.equals(before.clusterId)) {
+            out.add(new MetadataDelta.ClusterIdSet(after.clusterId));
+        }
+        for (BrokerRegistration b : after.brokers.values()) {
+            if (!b.equals(before.brokers.get(b.nodeId()))) {
+                out.add(new MetadataDelta.BrokerChanged(b));
+            }
+        }
+        for (TopicRecord t : before.topics.values()) {
+            TopicRecord now = after.topics.get(t.name());
+            if (now == null || !now.topicId().equals(t.topicId())) {
+                out.add(new MetadataDelta.TopicDeleted(t));
+            }
+        }
+        for (TopicRecord t : after.topics.values()) {
+            TopicRecord was = before.topics.get(t.name());
+            if (was == null || !was.topicId().equals(t.topicId())) {
+                out.add(new MetadataDelta.TopicCreated(t, after.partitions(t.name())));
+                continue;
+            }
+            PartitionRecord[] old = before.partitions.get(t.name());
+            for (PartitionRecord p : after.partitions.get(t.name())) {
+                if (!p.equals(old[p.tp().partition()])) {
+                    out.add(new MetadataDelta.PartitionChanged(p));
+                }
+            }
+        }
+        return out;
+    }
+
     /** A deep copy (records are immutable; the arrays are not). */
     ClusterImage copy() {
         ClusterImage c = new ClusterImage();

@@ -1,6 +1,10 @@
 package io.sluice.broker.controller;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.sluice.broker.controller.command.BrokerState;
+import io.sluice.broker.controller.command.ImageSnapshot;
+import io.sluice.broker.controller.command.PartitionState;
+import io.sluice.broker.controller.command.TopicState;
 import io.sluice.broker.metadata.BrokerRegistration;
 import io.sluice.broker.metadata.MetadataCodec;
 import io.sluice.broker.metadata.PartitionRecord;
@@ -16,6 +20,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.ratis.server.protocol.TermIndex;
 
 /**
@@ -69,6 +74,44 @@ final class ImageSnapshots {
         store.write(batch);
     }
 
+    /** The image as one message, for the snapshot file. */
+    static byte[] encode(ClusterImage image) {
+        ImageSnapshot.Builder b = ImageSnapshot.newBuilder().setClusterId(image.clusterId())
+                .setNextProducerId(image.nextProducerId());
+        for (BrokerRegistration r : image.brokers()) {
+            b.addBrokers(ControllerCodec.toState(r));
+        }
+        for (TopicRecord t : image.topics()) {
+            b.addTopics(TopicState.newBuilder().setName(t.name()).setTopicId(t.topicId()).setPartitions(t.partitions())
+                    .setReplicationFactor(t.replicationFactor()).putAllConfigs(t.configs()).setInternal(t.internal()));
+        }
+        for (PartitionRecord p : image.allPartitions()) {
+            b.addPartitions(ControllerCodec.toState(p));
+        }
+        return b.build().toByteArray();
+    }
+
+    static ClusterImage decode(byte[] bytes) throws InvalidProtocolBufferException {
+        ImageSnapshot s = ImageSnapshot.parseFrom(bytes);
+        ClusterImage image = new ClusterImage();
+        image.setClusterId(s.getClusterId());
+        image.setNextProducerId(s.getNextProducerId());
+        for (BrokerState b : s.getBrokersList()) {
+            image.putBroker(ControllerCodec.fromState(b));
+        }
+        Map<String, List<PartitionRecord>> byTopic = new HashMap<>();
+        for (PartitionState p : s.getPartitionsList()) {
+            byTopic.computeIfAbsent(p.getTopic(), t -> new ArrayList<>()).add(ControllerCodec.fromState(p));
+        }
+        for (TopicState t : s.getTopicsList()) {
+            List<PartitionRecord> ps = byTopic.getOrDefault(t.getName(), new ArrayList<>());
+            ps.sort(Comparator.comparingInt(p -> p.tp().partition()));
+            image.putTopic(new TopicRecord(t.getName(), t.getTopicId(), t.getPartitions(), t.getReplicationFactor(),
+                    new TreeMap<>(t.getConfigsMap()), t.getInternal()), ps);
+        }
+        return image;
+    }
+
     static Loaded load(BrokerStore store) {
         ClusterImage image = new ClusterImage();
         byte[] clusterId = store.get(StoreFamily.METADATA, MetadataCodec.CLUSTER_ID_KEY);
@@ -80,7 +123,7 @@ final class ImageSnapshots {
         for (KeyValue kv : store.scan(StoreFamily.METADATA, MetadataCodec.bytes(BROKER_PREFIX))) {
             try {
                 image.putBroker(ControllerCodec.fromState(BrokerState.parseFrom(kv.value())));
-            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            } catch (InvalidProtocolBufferException e) {
                 throw new IllegalStateException(store.path() + ": broker record "
                         + new String(kv.key(), StandardCharsets.UTF_8) + " is corrupt", e);
             }

@@ -13,10 +13,13 @@ import java.util.List;
  * ({@code <first log dir>/raft}) and the broker session timeout. Immutable.
  *
  * @param snapshotThreshold log entries between two automatic snapshots
+ * @param purgeGap          log entries a snapshot must be ahead of the last purge before the log is purged up to it
+ *                          (a voter that lags further gets the snapshot installed)
  */
 public record QuorumConfig(int nodeId, List<Voter> voters, Path raftDir, long sessionTimeoutMs,
-                           long snapshotThreshold) {
+                           long snapshotThreshold, int purgeGap) {
     public static final long DEFAULT_SNAPSHOT_THRESHOLD = 10_000;
+    public static final int DEFAULT_PURGE_GAP = 1024;
 
     public record Voter(int id, String host, int port) {
     }
@@ -33,7 +36,7 @@ public record QuorumConfig(int nodeId, List<Voter> voters, Path raftDir, long se
     public static QuorumConfig from(BrokerConfig config) {
         return new QuorumConfig(config.nodeId(), parseVoters(config.get(BrokerConfig.CONTROLLER_QUORUM_VOTERS)),
                 config.logDirs().get(0).resolve(LogManager.RAFT_DIR), config.getLong(BrokerConfig.BROKER_SESSION_TIMEOUT_MS),
-                DEFAULT_SNAPSHOT_THRESHOLD);
+                DEFAULT_SNAPSHOT_THRESHOLD, DEFAULT_PURGE_GAP);
     }
 
     /** Parses {@code id@host:port,...}; the format was checked by {@link BrokerConfig}. */
@@ -53,7 +56,8 @@ public record QuorumConfig(int nodeId, List<Voter> voters, Path raftDir, long se
         return voters.stream().filter(v -> v.id() == nodeId).findFirst().orElseThrow();
     }
 
-    public QuorumConfig withSnapshotThreshold(long entries) {
-        return new QuorumConfig(nodeId, voters, raftDir, sessionTimeoutMs, entries);
+    /** The same with snapshots every {@code entries} and the log purged up to them every {@code gap} entries. */
+    public QuorumConfig withSnapshots(long entries, int gap) {
+        return new QuorumConfig(nodeId, voters, raftDir, sessionTimeoutMs, entries, gap);
     }
 }

@@ -21,6 +21,7 @@ import io.sluice.broker.util.Clock;
 import io.sluice.proto.TopicPartition;
 import io.sluice.proto.message.ErrorCode;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -339,9 +340,18 @@ public final class QuorumMetadataStore implements MetadataStore, AutoCloseable {
         return stateMachine.imageCopy();
     }
 
+    /** How many snapshots the leader installed here since start (tests). */
+    int snapshotInstalls() {
+        return stateMachine.installs();
+    }
+
     /** Forces a snapshot into the broker store now (tests; Ratis takes them on its own every few thousand entries). */
     long takeSnapshot() {
-        return stateMachine.takeSnapshot();
+        try {
+            return stateMachine.takeSnapshot();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public int nodeId() {

@@ -21,8 +21,7 @@ import org.apache.ratis.util.TimeDuration;
  * How Sluice configures Ratis (the facts of ARCHITECTURE.md §7): Netty RPC on server and client (the default is
  * gRPC), an explicit host, port and storage directory (the defaults are all interfaces and /tmp), small log segments
  * (the metadata log is small), snapshots every {@link QuorumConfig#snapshotThreshold()} entries and at shutdown, and
- * a log that is never purged (the snapshots live in RocksDB, not in files Ratis could ship to a peer that fell
- * behind). Stateless.
+ * the log purged up to them. Stateless.
  */
 final class RatisSettings {
     private RatisSettings() {
@@ -52,11 +51,11 @@ final class RatisSettings {
         RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(p, TimeDuration.valueOf(300, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("4MB"));
         RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf("64KB"));
-        // Never purged: a voter that fell behind (or lost its disk) catches up from the log, since the snapshots
-        // live in RocksDB and are not files Ratis could install on it. Metadata commands are few and small
-        // (heartbeats are not logged), so the log stays small; the snapshots still bound what a restart replays.
-        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, false);
-        RaftServerConfigKeys.Log.setPurgeGap(p, Integer.MAX_VALUE);
+        // The log is purged up to each snapshot (every purge gap): a voter that lags behind it gets the snapshot
+        // file installed (ControllerStateMachine.reinitialize). Two snapshot files are kept.
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+        RaftServerConfigKeys.Log.setPurgeGap(p, config.purgeGap());
+        RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
         RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, config.snapshotThreshold());
         RaftServerConfigKeys.Snapshot.setTriggerWhenStopEnabled(p, true);

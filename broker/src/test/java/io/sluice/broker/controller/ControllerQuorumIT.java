@@ -14,9 +14,12 @@ import io.sluice.broker.testing.FreePorts;
 import io.sluice.broker.util.Clock;
 import io.sluice.proto.TopicPartition;
 import io.sluice.proto.message.ErrorCode;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,6 +52,8 @@ class ControllerQuorumIT {
     /** Brokers whose heartbeats the pump sends. */
     private final Set<Integer> heartbeating = ConcurrentHashMap.newKeySet();
     private ScheduledExecutorService pump;
+    private long snapshotEvery = QuorumConfig.DEFAULT_SNAPSHOT_THRESHOLD;
+    private int purgeGap = QuorumConfig.DEFAULT_PURGE_GAP;
 
     @BeforeEach
     void startQuorum() throws Exception {
@@ -81,7 +86,7 @@ class ControllerQuorumIT {
         Path nodeDir = dir.resolve("node-" + id);
         BrokerStore store = stores.computeIfAbsent(id, k -> BrokerStore.open(BrokerStore.dirIn(nodeDir)));
         QuorumConfig config = new QuorumConfig(id, voters, nodeDir.resolve("raft"), SESSION_TIMEOUT_MS,
-                QuorumConfig.DEFAULT_SNAPSHOT_THRESHOLD);
+                snapshotEvery, purgeGap);
         running.put(id, QuorumMetadataStore.start(config, store, Clock.SYSTEM));
     }
 
@@ -299,5 +304,49 @@ class ControllerQuorumIT {
                     .containsExactlyElementsOf(before.brokers().stream().map(BrokerRegistration::brokerEpoch).toList());
         }
         assertThat(get(anyVoter().allocateProducerIds(1))).isEqualTo(nextBlock + 10);
+    }
+
+    @Test
+    void aVoterThatLostItsDataGetsTheLeadersSnapshotInstalled() throws Exception {
+        QuorumMetadataStore controller = activeController();
+        int lost = running.values().stream().filter(q -> q != controller).findFirst().orElseThrow().nodeId();
+        get(anyVoter().createTopic("before", 2, 3, Map.of()));
+        awaitVotersAgree();
+        stop(lost);
+        deleteRecursively(dir.resolve("node-" + lost));
+        // The survivors snapshot every few entries and purge their logs up to the snapshots.
+        for (int id : running.keySet()) {
+            stop(id);
+        }
+        snapshotEvery = 5;
+        purgeGap = 1;
+        for (int id = 1; id <= 3; id++) {
+            if (id != lost) {
+                start(id);
+            }
+        }
+        awaitReady();
+        for (int i = 0; i < 20; i++) {
+            get(anyVoter().createTopic("during-" + i, 1, 2, Map.of()));
+        }
+        get(anyVoter().deleteTopic("before"));
+        awaitVotersAgree();
+        start(lost);
+        running.get(lost).awaitReady(WAIT);
+        awaitVotersAgree();
+        assertThat(running.get(lost).topics()).extracting(TopicRecord::name).contains("during-19")
+                .doesNotContain("before");
+        assertThat(running.get(lost).snapshotInstalls()).isPositive();
+        // And it keeps applying what comes after the snapshot.
+        get(running.get(lost).createTopic("after", 1, 1, Map.of()));
+        awaitVotersAgree();
+    }
+
+    private static void deleteRecursively(Path root) throws IOException {
+        try (var paths = Files.walk(root)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 }

@@ -24,7 +24,8 @@ public final class TestQuorum {
             throws Exception {
         QuorumConfig config = new QuorumConfig(self.nodeId(),
                 List.of(new QuorumConfig.Voter(self.nodeId(), "127.0.0.1", ratisPort)),
-                logDir.resolve(LogManager.RAFT_DIR), 9000, QuorumConfig.DEFAULT_SNAPSHOT_THRESHOLD);
+                logDir.resolve(LogManager.RAFT_DIR), 9000, QuorumConfig.DEFAULT_SNAPSHOT_THRESHOLD,
+                QuorumConfig.DEFAULT_PURGE_GAP);
         QuorumMetadataStore q = QuorumMetadataStore.start(config, store, Clock.SYSTEM);
         try {
             q.awaitReady(Duration.ofSeconds(30));
