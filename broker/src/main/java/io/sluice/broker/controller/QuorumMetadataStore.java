@@ -16,6 +16,7 @@ import io.sluice.broker.metadata.MetadataListener;
 import io.sluice.broker.metadata.MetadataStore;
 import io.sluice.broker.metadata.PartitionRecord;
 import io.sluice.broker.metadata.TopicRecord;
+import io.sluice.broker.metadata.Topics;
 import io.sluice.broker.state.BrokerStore;
 import io.sluice.broker.util.Clock;
 import io.sluice.proto.TopicPartition;
@@ -30,6 +31,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -177,12 +179,17 @@ public final class QuorumMetadataStore implements MetadataStore, AutoCloseable {
                 c.putConfigs(e.getKey(), e.getValue());
             }
         }
-        return submit(Command.newBuilder().setCreateTopic(c).build(), r -> view.topic(name).orElseThrow());
+        CreateTopic command = c.build();
+        // What the apply stores, built from the command: the view may have moved on when the answer is read.
+        TopicRecord created = new TopicRecord(command.getName(), command.getTopicId(), partitions, replicationFactor,
+                new TreeMap<>(command.getConfigsMap()), Topics.isInternal(command.getName()));
+        return submit(Command.newBuilder().setCreateTopic(command).build(), r -> created);
     }
 
     @Override
     public CompletableFuture<Void> deleteTopic(String name) {
-        return submit(Command.newBuilder().setDeleteTopic(DeleteTopic.newBuilder().setName(name)).build(), r -> null);
+        return submit(Command.newBuilder().setDeleteTopic(DeleteTopic.newBuilder()
+                .setName(name == null ? "" : name)).build(), r -> null);
     }
 
     @Override
