@@ -91,7 +91,8 @@ public final class BrokerLifecycle implements AutoCloseable {
             if (connection == null || !connection.isActive() || !controller.equals(connectedTo)) {
                 closeConnection();
                 CompletableFuture<BrokerConnection> connecting = BrokerConnection.connect(Transport.shared(),
-                        controller.host(), controller.port(), ConnectionConfig.defaults("sluice-broker-" + self.nodeId()));
+                        controller.host(), controller.port(),
+                        ConnectionConfig.defaults("sluice-broker-" + self.nodeId()));
                 try {
                     connection = connecting.get(Math.max(intervalMs, 1000), TimeUnit.MILLISECONDS);
                 } catch (InterruptedException | TimeoutException e) {
@@ -118,7 +119,8 @@ public final class BrokerLifecycle implements AutoCloseable {
                 Response response = frame.message();
                 body = response.getBrokerHeartbeat();
                 error = response.getErrorCode() != ErrorCode.NONE ? response.getErrorCode() : body.getErrorCode();
-                message = response.getErrorCode() != ErrorCode.NONE ? response.getErrorMessage() : body.getErrorMessage();
+                message = response.getErrorCode() != ErrorCode.NONE ? response.getErrorMessage()
+                        : body.getErrorMessage();
             } finally {
                 frame.release();
             }

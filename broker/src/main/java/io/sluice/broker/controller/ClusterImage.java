@@ -82,8 +82,8 @@ final class ClusterImage {
 
     void putTopic(TopicRecord topic, List<PartitionRecord> ps) {
         if (ps.size() != topic.partitions()) {
-            throw new IllegalArgumentException("topic " + topic.name() + " has " + topic.partitions() + " partitions, got "
-                    + ps.size() + " records");
+            throw new IllegalArgumentException("topic " + topic.name() + " has " + topic.partitions()
+                    + " partitions, got " + ps.size() + " records");
         }
         topics.put(topic.name(), topic);
         partitions.put(topic.name(), ps.toArray(PartitionRecord[]::new));

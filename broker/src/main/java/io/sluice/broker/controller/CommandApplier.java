@@ -176,7 +176,7 @@ final class CommandApplier {
         }
         for (TopicRecord existing : image.topics()) {
             if (Topics.collisionKey(existing.name()).equals(Topics.collisionKey(name))) {
-                throw new MetadataException(ErrorCode.INVALID_TOPIC, "topic '" + name + "' collides with existing topic '"
+                throw new MetadataException(ErrorCode.INVALID_TOPIC, "topic '" + name + "' collides with topic '"
                         + existing.name() + "': '.' and '_' are the same in metric names");
             }
         }
@@ -200,7 +200,8 @@ final class CommandApplier {
             throw new MetadataException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "topic '" + name + "' does not exist");
         }
         if (topic.internal()) {
-            throw new MetadataException(ErrorCode.INVALID_TOPIC, "topic '" + name + "' is internal and cannot be deleted");
+            throw new MetadataException(ErrorCode.INVALID_TOPIC, "topic '" + name
+                    + "' is internal and cannot be deleted");
         }
         image.removeTopic(name);
         deltas.add(new MetadataDelta.TopicDeleted(topic));

@@ -53,7 +53,7 @@ final class MetadataPublisher implements AutoCloseable {
         return view;
     }
 
-    /** Publishes what the command at {@code logIndex} changed (possibly nothing: a refusal still advances the index). */
+    /** Publishes what the command at {@code logIndex} changed (maybe nothing: a refusal still advances the index). */
     void publish(long logIndex, List<MetadataDelta> deltas) {
         execute(() -> {
             for (MetadataDelta d : deltas) {

@@ -35,7 +35,8 @@ public record QuorumConfig(int nodeId, List<Voter> voters, Path raftDir, long se
 
     public static QuorumConfig from(BrokerConfig config) {
         return new QuorumConfig(config.nodeId(), parseVoters(config.get(BrokerConfig.CONTROLLER_QUORUM_VOTERS)),
-                config.logDirs().get(0).resolve(LogManager.RAFT_DIR), config.getLong(BrokerConfig.BROKER_SESSION_TIMEOUT_MS),
+                config.logDirs().get(0).resolve(LogManager.RAFT_DIR),
+                config.getLong(BrokerConfig.BROKER_SESSION_TIMEOUT_MS),
                 DEFAULT_SNAPSHOT_THRESHOLD, DEFAULT_PURGE_GAP);
     }
 

@@ -11,7 +11,8 @@
  *   <li>{@code MetadataPublisher}: the one metadata thread that publishes applied changes to the
  *       {@code PublishedImage} handlers read and tells the listeners, in commit order.</li>
  *   <li>{@code BrokerSessions} (active controller) and {@link io.sluice.broker.controller.BrokerLifecycle} (every
- *       broker): registration, heartbeats over the broker protocol, fencing after {@code broker.session.timeout.ms}.</li>
+ *       broker): registration, heartbeats over the broker protocol, fencing after
+ *       {@code broker.session.timeout.ms}.</li>
  * </ul>
  */
 package io.sluice.broker.controller;
