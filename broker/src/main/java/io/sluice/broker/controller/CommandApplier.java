@@ -115,12 +115,15 @@ final class CommandApplier {
         BrokerRegistration fenced = b.withFenced(true);
         image.putBroker(fenced);
         deltas.add(new MetadataDelta.BrokerChanged(fenced));
+        int before = deltas.size();
         for (PartitionRecord p : image.allPartitions()) {
             PartitionRecord changed = LeaderElection.onFenced(p, b.nodeId(), image::isLive, unclean(p));
             if (changed != null) {
                 update(changed, deltas);
             }
         }
+        log.info("fenced broker {} (epoch {}): {} partitions changed leader or ISR", b.nodeId(), b.brokerEpoch(),
+                deltas.size() - before);
     }
 
     private void unfence(UnfenceBroker u, List<MetadataDelta> deltas) {
@@ -132,6 +135,7 @@ final class CommandApplier {
         image.putBroker(live);
         deltas.add(new MetadataDelta.BrokerChanged(live));
         electLeaderless(b.nodeId(), deltas);
+        log.info("unfenced broker {} (epoch {})", b.nodeId(), b.brokerEpoch());
     }
 
     /** The broker's registration when {@code epoch} is its current one. */
@@ -192,6 +196,8 @@ final class CommandApplier {
                 c.getStartIndex());
         image.putTopic(topic, ps);
         deltas.add(new MetadataDelta.TopicCreated(topic, ps));
+        log.info("created topic {} ({} partitions, replication factor {}, configs {})", name, c.getPartitions(),
+                c.getReplicationFactor(), configs);
     }
 
     private void deleteTopic(String name, List<MetadataDelta> deltas) {
@@ -205,6 +211,7 @@ final class CommandApplier {
         }
         image.removeTopic(name);
         deltas.add(new MetadataDelta.TopicDeleted(topic));
+        log.info("deleted topic {}", name);
     }
 
     // ---------------------------------------------------------------- partitions

@@ -69,13 +69,20 @@ public final class ReplicaManager implements MetadataListener {
     }
 
     /**
-     * A partition whose leadership moved to this broker (its leader was fenced) is opened here. Following a leader,
-     * and stepping down when leadership moves away, come with data replication.
+     * A partition whose leadership moved to this broker (its leader was fenced) is opened here; one it leads again
+     * at a newer epoch takes that epoch. Following a leader, and stepping down when leadership moves away, come
+     * with data replication.
      */
     @Override
     public void onPartitionChanged(PartitionRecord p) {
+        if (p.leaderId() != nodeId) {
+            return;
+        }
+        Partition hosted = partitions.get(p.tp());
         LogConfig config = topicConfigs.get(p.tp().topic());
-        if (p.leaderId() == nodeId && config != null && !partitions.containsKey(p.tp())) {
+        if (hosted != null) {
+            hosted.updateLeaderEpoch(p.leaderEpoch());
+        } else if (config != null) {
             becomeLeader(p.tp(), config, p.leaderEpoch());
         }
     }
