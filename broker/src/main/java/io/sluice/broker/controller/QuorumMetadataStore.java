@@ -98,7 +98,7 @@ public final class QuorumMetadataStore implements MetadataStore, AutoCloseable {
                 .setProperties(RatisSettings.server(config))
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
-        this.proposer = new CommandProposer(RaftClient.newBuilder()
+        this.proposer = new CommandProposer(() -> RaftClient.newBuilder()
                 .setRaftGroup(group)
                 // Ask the local server first: it is up (a peer may not be), and it redirects to the leader.
                 .setLeaderId(RaftPeerId.valueOf(Integer.toString(config.nodeId())))

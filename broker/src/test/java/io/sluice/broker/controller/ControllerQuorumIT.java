@@ -130,7 +130,7 @@ class ControllerQuorumIT {
 
     private static ErrorCode failure(CompletableFuture<?> f) throws Exception {
         try {
-            f.get(30, TimeUnit.SECONDS);
+            f.get(60, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             assertThat(e.getCause()).isInstanceOf(MetadataException.class);
             return ((MetadataException) e.getCause()).errorCode();
@@ -189,6 +189,19 @@ class ControllerQuorumIT {
         running.get(old).awaitReady(WAIT);
         awaitVotersAgree();
         assertThat(running.get(old).topics()).extracting(TopicRecord::name).contains("before", "after-" + next);
+    }
+
+    @Test
+    void withoutAMajorityChangesFailAndResumeWhenOneVoterReturns() throws Exception {
+        int survivor = activeController().nodeId();
+        List<Integer> others = running.keySet().stream().filter(id -> id != survivor).toList();
+        others.forEach(this::stop);
+        assertThat(failure(running.get(survivor).createTopic("no-majority", 1, 1, Map.of())))
+                .isEqualTo(ErrorCode.REQUEST_TIMED_OUT);
+        start(others.get(0));
+        awaitReady();
+        get(running.get(survivor).createTopic("majority-again", 1, 1, Map.of()));
+        awaitVotersAgree();
     }
 
     @Test
