@@ -26,6 +26,9 @@ public record QuorumConfig(int nodeId, List<Voter> voters, Path raftDir, long se
 
     public QuorumConfig {
         voters = List.copyOf(voters);
+        if (voters.stream().map(Voter::id).distinct().count() != voters.size()) {
+            throw new ConfigException(BrokerConfig.CONTROLLER_QUORUM_VOTERS + ": " + voters + " names a node id twice");
+        }
         if (voters.stream().noneMatch(v -> v.id() == nodeId)) {
             // Brokers outside the quorum (Ratis listeners or followers of the controller) come with replication.
             throw new ConfigException(BrokerConfig.CONTROLLER_QUORUM_VOTERS + ": node.id " + nodeId

@@ -68,7 +68,6 @@ public final class QuorumMetadataStore implements MetadataStore, AutoCloseable {
             UUID.nameUUIDFromBytes("sluice-controller-quorum".getBytes(StandardCharsets.UTF_8)));
 
     private final QuorumConfig config;
-    private final Clock clock;
     private final MetadataPublisher publisher;
     private final PublishedImage view;
     private final ControllerStateMachine stateMachine;
@@ -80,7 +79,6 @@ public final class QuorumMetadataStore implements MetadataStore, AutoCloseable {
 
     private QuorumMetadataStore(QuorumConfig config, BrokerStore store, Clock clock) throws IOException {
         this.config = config;
-        this.clock = clock;
         ImageSnapshots.Loaded loaded = ImageSnapshots.load(store);
         this.view = new PublishedImage(loaded.image());
         this.publisher = new MetadataPublisher(view, "sluice-metadata-" + config.nodeId());

@@ -7,10 +7,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -256,7 +258,8 @@ public final class BrokerConfig {
         }
     }
 
-    private static void validateVoters(String voters) {
+    private void validateVoters(String voters) {
+        Set<Integer> ids = new HashSet<>();
         for (String voter : voters.split(",")) {
             String v = voter.trim();
             int at = v.indexOf('@');
@@ -273,6 +276,14 @@ public final class BrokerConfig {
             if (!ok) {
                 throw new ConfigException(CONTROLLER_QUORUM_VOTERS + ": '" + v + "' must be id@host:port, e.g. 1@127.0.0.1:9294");
             }
+            if (!ids.add(Integer.parseInt(v.substring(0, at)))) {
+                throw new ConfigException(CONTROLLER_QUORUM_VOTERS + ": " + voters + " names a node id twice");
+            }
+        }
+        if (!ids.contains(nodeId)) {
+            // Brokers outside the quorum (following the controller's metadata) come with replication.
+            throw new ConfigException(CONTROLLER_QUORUM_VOTERS + ": node.id " + nodeId + " is not one of the voters "
+                    + voters + "; every broker is a controller voter for now");
         }
     }
 
