@@ -47,6 +47,8 @@ public final class LogManager implements AutoCloseable {
     public static final String LOCK_FILE = ".lock";
     /** Reserved for the broker's RocksDB (ARCHITECTURE.md §8). */
     public static final String META_DIR = "meta";
+    /** The controller quorum's Raft log in the first log dir (not a partition). */
+    public static final String RAFT_DIR = "raft";
     private static final String DELETE_SUFFIX = "-delete";
     private static final Logger log = LoggerFactory.getLogger(LogManager.class);
 
@@ -129,6 +131,7 @@ public final class LogManager implements AutoCloseable {
             for (Path p : (Iterable<Path>) entries::iterator) {
                 String name = p.getFileName().toString();
                 if (name.equals(LOCK_FILE) || name.equals(CLEAN_SHUTDOWN_FILE) || name.equals(META_DIR)
+                        || name.equals(RAFT_DIR)
                         || name.startsWith(RecoveryPointCheckpoint.FILE_NAME)) {
                     continue;
                 }

@@ -24,33 +24,33 @@ import java.util.TreeMap;
  *   producer.id.next             int64, the first producer id never handed out
  * </pre>
  */
-final class MetadataCodec {
+public final class MetadataCodec {
     static final byte VERSION = 0;
-    static final String TOPIC_PREFIX = "topic/";
-    static final String PARTITION_PREFIX = "partition/";
-    static final byte[] CLUSTER_ID_KEY = bytes("cluster.id");
-    static final byte[] NEXT_PRODUCER_ID_KEY = bytes("producer.id.next");
+    public static final String TOPIC_PREFIX = "topic/";
+    public static final String PARTITION_PREFIX = "partition/";
+    public static final byte[] CLUSTER_ID_KEY = bytes("cluster.id");
+    public static final byte[] NEXT_PRODUCER_ID_KEY = bytes("producer.id.next");
 
     private MetadataCodec() {
     }
 
-    static byte[] bytes(String s) {
+    public static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    static byte[] topicKey(String name) {
+    public static byte[] topicKey(String name) {
         return bytes(TOPIC_PREFIX + name);
     }
 
-    static byte[] partitionPrefix(String topic) {
+    public static byte[] partitionPrefix(String topic) {
         return bytes(PARTITION_PREFIX + topic + "/");
     }
 
-    static byte[] partitionKey(TopicPartition tp) {
+    public static byte[] partitionKey(TopicPartition tp) {
         return bytes(PARTITION_PREFIX + tp.topic() + "/" + tp.partition());
     }
 
-    static byte[] encodeTopic(TopicRecord t) {
+    public static byte[] encodeTopic(TopicRecord t) {
         return write(out -> {
             out.writeUTF(t.name());
             out.writeUTF(t.topicId());
@@ -66,7 +66,7 @@ final class MetadataCodec {
         });
     }
 
-    static TopicRecord decodeTopic(byte[] value) {
+    public static TopicRecord decodeTopic(byte[] value) {
         return read(value, in -> {
             String name = in.readUTF();
             String id = in.readUTF();
@@ -82,7 +82,7 @@ final class MetadataCodec {
         });
     }
 
-    static byte[] encodePartition(PartitionRecord p) {
+    public static byte[] encodePartition(PartitionRecord p) {
         return write(out -> {
             out.writeUTF(p.tp().topic());
             out.writeInt(p.tp().partition());
@@ -94,7 +94,7 @@ final class MetadataCodec {
         });
     }
 
-    static PartitionRecord decodePartition(byte[] value) {
+    public static PartitionRecord decodePartition(byte[] value) {
         return read(value, in -> new PartitionRecord(new TopicPartition(in.readUTF(), in.readInt()), in.readInt(),
                 in.readInt(), readInts(in), readInts(in), in.readInt()));
     }

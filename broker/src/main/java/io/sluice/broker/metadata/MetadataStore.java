@@ -42,11 +42,17 @@ public interface MetadataStore {
     /** The topic's partitions by number; empty when there is no such topic. */
     List<PartitionRecord> partitions(String topic);
 
-    /** The live brokers, by node id. */
+    /** The live (registered and not fenced) brokers, by node id. */
     List<BrokerRecord> brokers();
 
-    /** The node id of the active controller. */
+    /** Every registered broker, fenced ones included, by node id. */
+    List<BrokerRegistration> registrations();
+
+    /** The node id of the active controller, or -1 while there is none (an election is running). */
     int controllerId();
+
+    /** Whether this node is the active controller now (it may stop being one at any moment). */
+    boolean isActiveController();
 
     /** The cluster's id, made once when the cluster is formed and never changed. */
     String clusterId();
@@ -56,6 +62,29 @@ public interface MetadataStore {
      * handed out before and never will be again, across restarts.
      */
     CompletableFuture<Long> allocateProducerIds(int blockSize);
+
+    /**
+     * Registers a broker (or re-registers it after a restart): it becomes live with a new broker epoch, larger than
+     * any before, which the future completes with. Partitions left without a leader that have the broker in their
+     * ISR get it as leader.
+     */
+    CompletableFuture<Long> registerBroker(BrokerRecord broker, String incarnationId);
+
+    /**
+     * A broker's heartbeat; only the active controller answers it ({@code NOT_CONTROLLER} elsewhere). A heartbeat
+     * from an older registration fails with {@code STALE_BROKER_EPOCH} (the broker registers again). A fenced
+     * broker is unfenced first. Completes with whether the broker is fenced after it.
+     */
+    CompletableFuture<Boolean> brokerHeartbeat(int brokerId, long brokerEpoch);
+
+    /**
+     * Applies an ISR change from a partition's leader and completes with the partition as it is afterwards. Fails
+     * with {@code STALE_BROKER_EPOCH}, {@code UNKNOWN_TOPIC_OR_PARTITION}, {@code NOT_LEADER_OR_FOLLOWER} (the
+     * sender does not lead it), {@code FENCED_LEADER_EPOCH} / {@code UNKNOWN_LEADER_EPOCH} (older / newer leader
+     * epoch), {@code INVALID_UPDATE_VERSION} (stale partition epoch) or {@code INVALID_REQUEST} (an ISR that is
+     * empty, lacks the leader, or names a fenced broker or a non-replica).
+     */
+    CompletableFuture<PartitionRecord> alterPartition(AlterPartitionRequest request);
 
     /**
      * Adds a listener: on the metadata thread it is first told about every existing topic ({@link

@@ -13,6 +13,8 @@ public final class Topics {
     public static final int MAX_PARTITIONS = 10_000;
     public static final String INTERNAL_PREFIX = "__";
     public static final String MIN_INSYNC_REPLICAS = "min.insync.replicas";
+    /** When true, a partition with no live ISR member may elect any live replica (losing acknowledged records). */
+    public static final String UNCLEAN_LEADER_ELECTION_ENABLE = "unclean.leader.election.enable";
 
     private static final Pattern LEGAL_CHARS = Pattern.compile("[a-zA-Z0-9._-]+");
     /** The keys a topic may override: the log's settings and the replication one the produce path will read. */
@@ -21,6 +23,7 @@ public final class Topics {
     static {
         Set<String> keys = new HashSet<>(LogConfig.DEFAULT.toProperties().keySet());
         keys.add(MIN_INSYNC_REPLICAS);
+        keys.add(UNCLEAN_LEADER_ELECTION_ENABLE);
         TOPIC_CONFIG_KEYS = Set.copyOf(keys);
     }
 
@@ -92,6 +95,11 @@ public final class Topics {
             // LogConfig's messages start with the key.
             throw new MetadataException(ErrorCode.INVALID_CONFIG, e.getMessage());
         }
+        String unclean = configs.get(UNCLEAN_LEADER_ELECTION_ENABLE);
+        if (unclean != null && !unclean.trim().equals("true") && !unclean.trim().equals("false")) {
+            throw new MetadataException(ErrorCode.INVALID_CONFIG, UNCLEAN_LEADER_ELECTION_ENABLE + ": '" + unclean
+                    + "' must be true or false");
+        }
         String minIsr = configs.get(MIN_INSYNC_REPLICAS);
         if (minIsr != null) {
             int value;
@@ -106,6 +114,11 @@ public final class Topics {
                         + " is out of range; must be at least 1");
             }
         }
+    }
+
+    /** The topic's {@value #UNCLEAN_LEADER_ELECTION_ENABLE}; false unless set (Kafka's default). */
+    public static boolean uncleanLeaderElection(Map<String, String> configs) {
+        return Boolean.parseBoolean(configs.getOrDefault(UNCLEAN_LEADER_ELECTION_ENABLE, "false").trim());
     }
 
     private static MetadataException invalidTopic(String message) {

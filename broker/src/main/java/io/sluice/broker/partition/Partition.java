@@ -81,6 +81,18 @@ public final class Partition {
         return nodeId;
     }
 
+    /**
+     * The controller named this broker leader again at a newer epoch (its leadership lapsed and came back, e.g. a
+     * fence and unfence): later appends carry the new epoch. An older or equal epoch changes nothing.
+     */
+    public void updateLeaderEpoch(int epoch) {
+        synchronized (appendLock) {
+            if (epoch > leaderEpoch) {
+                leaderEpoch = epoch;
+            }
+        }
+    }
+
     public List<Integer> inSyncReplicas() {
         return isr;
     }

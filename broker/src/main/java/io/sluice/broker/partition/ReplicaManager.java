@@ -34,6 +34,8 @@ public final class ReplicaManager implements MetadataListener {
     private final LogConfig defaultLogConfig;
     private final ProducerStateStore producerStates;
     private final ConcurrentHashMap<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
+    /** The log settings of every topic the metadata knows (metadata thread writes, any thread reads). */
+    private final ConcurrentHashMap<String, LogConfig> topicConfigs = new ConcurrentHashMap<>();
     private final Purgatory<DelayedOperation> fetchPurgatory;
     private final Purgatory<DelayedOperation> producePurgatory;
     private final PartitionObserver observer;
@@ -61,6 +63,7 @@ public final class ReplicaManager implements MetadataListener {
     @Override
     public void onTopicCreated(TopicRecord topic, List<PartitionRecord> partitions) {
         LogConfig config = LogConfig.fromProperties(topic.configs(), defaultLogConfig);
+        topicConfigs.put(topic.name(), config);
         for (PartitionRecord p : partitions) {
             if (p.leaderId() == nodeId) {
                 becomeLeader(p.tp(), config, p.leaderEpoch());
@@ -70,8 +73,28 @@ public final class ReplicaManager implements MetadataListener {
 
     @Override
     public void onTopicDeleted(TopicRecord topic) {
+        topicConfigs.remove(topic.name());
         for (int p = 0; p < topic.partitions(); p++) {
             deletePartition(new TopicPartition(topic.name(), p));
+        }
+    }
+
+    /**
+     * A partition whose leadership moved to this broker (its leader was fenced) is opened here; one it leads again
+     * at a newer epoch takes that epoch. Following a leader, and stepping down when leadership moves away, come
+     * with data replication.
+     */
+    @Override
+    public void onPartitionChanged(PartitionRecord p) {
+        if (p.leaderId() != nodeId) {
+            return;
+        }
+        Partition hosted = partitions.get(p.tp());
+        LogConfig config = topicConfigs.get(p.tp().topic());
+        if (hosted != null) {
+            hosted.updateLeaderEpoch(p.leaderEpoch());
+        } else if (config != null) {
+            becomeLeader(p.tp(), config, p.leaderEpoch());
         }
     }
 

@@ -30,6 +30,9 @@ public final class RequestHandlers {
                 .register(Request.BodyCase.INIT_PRODUCER_ID, new InitProducerIdHandler(c.producerIds()))
                 .register(Request.BodyCase.OFFSET_COMMIT, new OffsetCommitHandler(c.groups()))
                 .register(Request.BodyCase.OFFSET_FETCH, new OffsetFetchHandler(c.groups()))
+                .register(Request.BodyCase.BROKER_REGISTRATION, new BrokerRegistrationHandler(c.metadata()))
+                .register(Request.BodyCase.BROKER_HEARTBEAT, new BrokerHeartbeatHandler(c.metadata()))
+                .register(Request.BodyCase.ALTER_PARTITION, new AlterPartitionHandler(c.metadata()))
                 .build();
     }
 }

@@ -7,10 +7,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -26,6 +28,8 @@ public final class BrokerConfig {
     public static final String LOG_DIRS = "log.dirs";
     public static final String METRICS_PORT = "metrics.port";
     public static final String CONTROLLER_QUORUM_VOTERS = "controller.quorum.voters";
+    public static final String BROKER_SESSION_TIMEOUT_MS = "broker.session.timeout.ms";
+    public static final String BROKER_HEARTBEAT_INTERVAL_MS = "broker.heartbeat.interval.ms";
     public static final String NUM_NETWORK_THREADS = "num.network.threads";
     public static final String NUM_IO_THREADS = "num.io.threads";
     public static final String QUEUED_MAX_REQUESTS_PER_CONNECTION = "queued.max.requests.per.connection";
@@ -58,6 +62,8 @@ public final class BrokerConfig {
         k.put(LOG_DIRS, "./data");
         k.put(METRICS_PORT, "9293");
         k.put(CONTROLLER_QUORUM_VOTERS, "1@127.0.0.1:9294");
+        k.put(BROKER_SESSION_TIMEOUT_MS, "9000");
+        k.put(BROKER_HEARTBEAT_INTERVAL_MS, "2000");
         k.put(NUM_NETWORK_THREADS, "1");
         k.put(NUM_IO_THREADS, "2");
         k.put(QUEUED_MAX_REQUESTS_PER_CONNECTION, "16");
@@ -154,6 +160,12 @@ public final class BrokerConfig {
             throw new ConfigException(brokerKeyIn(e.getMessage()), e);
         }
         validateVoters(values.get(CONTROLLER_QUORUM_VOTERS));
+        long session = longIn(BROKER_SESSION_TIMEOUT_MS, 100, 3_600_000);
+        long heartbeat = longIn(BROKER_HEARTBEAT_INTERVAL_MS, 10, 600_000);
+        if (heartbeat >= session) {
+            throw new ConfigException(BROKER_HEARTBEAT_INTERVAL_MS + ": " + heartbeat + " must be below "
+                    + BROKER_SESSION_TIMEOUT_MS + " (" + session + "), or every broker is fenced between two heartbeats");
+        }
     }
 
     /** Reads {@code file} (if not null) and applies {@code overrides} on top. */
@@ -249,7 +261,8 @@ public final class BrokerConfig {
         }
     }
 
-    private static void validateVoters(String voters) {
+    private void validateVoters(String voters) {
+        Set<Integer> ids = new HashSet<>();
         for (String voter : voters.split(",")) {
             String v = voter.trim();
             int at = v.indexOf('@');
@@ -266,6 +279,14 @@ public final class BrokerConfig {
             if (!ok) {
                 throw new ConfigException(CONTROLLER_QUORUM_VOTERS + ": '" + v + "' must be id@host:port, e.g. 1@127.0.0.1:9294");
             }
+            if (!ids.add(Integer.parseInt(v.substring(0, at)))) {
+                throw new ConfigException(CONTROLLER_QUORUM_VOTERS + ": " + voters + " names a node id twice");
+            }
+        }
+        if (!ids.contains(nodeId)) {
+            // Brokers outside the quorum (following the controller's metadata) come with replication.
+            throw new ConfigException(CONTROLLER_QUORUM_VOTERS + ": node.id " + nodeId + " is not one of the voters "
+                    + voters + "; every broker is a controller voter for now");
         }
     }
 

@@ -2,11 +2,14 @@ package io.sluice.broker.server;
 
 import io.netty.util.HashedWheelTimer;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.sluice.broker.controller.BrokerLifecycle;
+import io.sluice.broker.controller.QuorumConfig;
+import io.sluice.broker.controller.QuorumMetadataStore;
 import io.sluice.broker.group.GroupCoordinator;
 import io.sluice.broker.log.LogConfig;
 import io.sluice.broker.log.LogManager;
 import io.sluice.broker.metadata.BrokerRecord;
-import io.sluice.broker.metadata.LocalMetadataStore;
+import io.sluice.broker.metadata.MetadataException;
 import io.sluice.broker.metadata.MetadataStore;
 import io.sluice.broker.metrics.BrokerMetrics;
 import io.sluice.broker.metrics.MetricsServer;
@@ -22,14 +25,19 @@ import io.sluice.broker.request.RequestDispatcher;
 import io.sluice.broker.request.RequestHandlers;
 import io.sluice.broker.state.BrokerStore;
 import io.sluice.broker.util.Clock;
+import io.sluice.proto.TopicPartition;
 import io.sluice.proto.frame.InboundFrame;
 import io.sluice.proto.message.ErrorCode;
 import io.sluice.proto.message.Request;
+import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -63,7 +71,8 @@ public final class SluiceBroker implements AutoCloseable {
     private ThreadPoolExecutor handlerPool;
     private SocketServer server;
     private BrokerStore store;
-    private LocalMetadataStore metadata;
+    private QuorumMetadataStore metadata;
+    private BrokerLifecycle lifecycle;
     private GroupCoordinator groups;
     private volatile RequestDispatcher dispatcher;
     private ScheduledExecutorService maintenance;
@@ -73,6 +82,9 @@ public final class SluiceBroker implements AutoCloseable {
 
     /** Segment size of {@code __consumer_offsets}: Kafka's {@code offsets.topic.segment.bytes}. */
     private static final int OFFSETS_SEGMENT_BYTES = 100 << 20;
+
+    /** How long a starting broker waits for the controller quorum to elect a leader (a majority of voters up). */
+    private static final Duration QUORUM_READY_TIMEOUT = Duration.ofSeconds(60);
 
     /** How often producer state is snapshotted, bounding what a restart after a crash replays. */
     private static final long PRODUCER_SNAPSHOT_INTERVAL_MS = 60_000;
@@ -149,8 +161,12 @@ public final class SluiceBroker implements AutoCloseable {
         started.push(metricsServer);
         metricsServer.start();
 
-        metadata = new LocalMetadataStore(store, new BrokerRecord(config.nodeId(), config.host(), boundPort));
+        metadata = QuorumMetadataStore.start(QuorumConfig.from(config), store, Clock.SYSTEM);
+        metadata.awaitReady(QUORUM_READY_TIMEOUT);
         metadata.addListener(replicas).join();
+        lifecycle = new BrokerLifecycle(new BrokerRecord(config.nodeId(), config.host(), boundPort), metadata,
+                config.getLong(BrokerConfig.BROKER_HEARTBEAT_INTERVAL_MS));
+        lifecycle.register();
         ProducerIdManager producerIds = new ProducerIdManager(metadata, ProducerIdManager.DEFAULT_BLOCK_SIZE);
         groups = startGroupCoordinator();
 
@@ -161,32 +177,43 @@ public final class SluiceBroker implements AutoCloseable {
 
         dispatcher = RequestHandlers.dispatcher(new RequestHandlers.Context(config, replicas, metadata, producerIds,
                 groups));
+        started.push(lifecycle);
+        lifecycle.start();
         log.info("broker {} of cluster {} serving {} partitions", config.nodeId(), metadata.clusterId(),
                 replicas.partitions().size());
     }
 
     /**
      * Creates {@code __consumer_offsets} on first start, then brings the committed-offsets view of each of
-     * its partitions up to the log before any request is served.
+     * its partitions this broker leads up to the log before any request is served.
      */
     private GroupCoordinator startGroupCoordinator() {
         String topic = GroupCoordinator.OFFSETS_TOPIC;
-        if (metadata.topic(topic).isEmpty()) {
-            // Commits are small: small segments, little prefill. No retention: the view is rebuilt from the log.
-            metadata.createInternalTopic(topic, config.getInt(BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS), 1, Map.of(
-                    LogConfig.SEGMENT_BYTES, Integer.toString(OFFSETS_SEGMENT_BYTES),
-                    LogConfig.SEGMENT_PREFILL_BYTES, Integer.toString(1 << 20),
-                    LogConfig.RETENTION_MS, "-1")).join();
-        }
+        // Asked at every start, even when the topic is known: the answer (created, or TOPIC_ALREADY_EXISTS when this
+        // or another broker made it before) comes once this broker's listeners have opened its partitions.
+        // Commits are small: small segments, little prefill. No retention: the view is rebuilt from the log.
+        metadata.createInternalTopic(topic, config.getInt(BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS), 1, Map.of(
+                LogConfig.SEGMENT_BYTES, Integer.toString(OFFSETS_SEGMENT_BYTES),
+                LogConfig.SEGMENT_PREFILL_BYTES, Integer.toString(1 << 20),
+                LogConfig.RETENTION_MS, "-1")).exceptionally(e -> {
+                    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                    if (cause instanceof MetadataException m && m.errorCode() == ErrorCode.TOPIC_ALREADY_EXISTS) {
+                        return null;
+                    }
+                    throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+                }).join();
         int partitions = metadata.topic(topic).orElseThrow().partitions();
         GroupCoordinator groups = new GroupCoordinator(new OffsetsTopicLog(replicas), store, partitions,
                 GroupCoordinator.DEFAULT_MAX_METADATA_BYTES, Clock.SYSTEM);
         this.groups = groups;
-        CompletableFuture<?>[] loads = new CompletableFuture<?>[partitions];
+        // The partitions this broker leads; the others are served by their leaders (COORDINATOR_NOT_AVAILABLE here).
+        List<CompletableFuture<Void>> loads = new ArrayList<>();
         for (int p = 0; p < partitions; p++) {
-            loads[p] = groups.load(p);
+            if (metadata.partition(new TopicPartition(topic, p)).map(r -> r.leaderId() == config.nodeId()).orElse(false)) {
+                loads.add(groups.load(p));
+            }
         }
-        CompletableFuture.allOf(loads).join();
+        CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new)).join();
         return groups;
     }
 

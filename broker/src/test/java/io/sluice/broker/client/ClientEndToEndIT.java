@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.broker.server.BrokerConfig;
 import io.sluice.broker.server.SluiceBroker;
+import io.sluice.broker.testing.FreePorts;
 import io.sluice.broker.testing.DroppingProxy;
 import io.sluice.client.admin.Admin;
 import io.sluice.client.consumer.Consumer;
@@ -44,6 +45,7 @@ class ClientEndToEndIT {
     Path dir;
 
     private int port;
+    private int quorumPort;
     private SluiceBroker broker;
     private final List<AutoCloseable> closeables = new ArrayList<>();
 
@@ -52,6 +54,7 @@ class ClientEndToEndIT {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
         }
+        quorumPort = FreePorts.next();
         startBroker();
     }
 
@@ -59,6 +62,7 @@ class ClientEndToEndIT {
         broker = SluiceBroker.start(BrokerConfig.of(Map.of(
                 BrokerConfig.LISTENERS, "127.0.0.1:" + port,
                 BrokerConfig.METRICS_PORT, "0",
+                BrokerConfig.CONTROLLER_QUORUM_VOTERS, "1@127.0.0.1:" + quorumPort,
                 BrokerConfig.LOG_DIRS, dir.resolve("data").toString(),
                 BrokerConfig.LOG_SEGMENT_BYTES, Integer.toString(16 << 20),
                 BrokerConfig.LOG_SEGMENT_PREFILL_BYTES, Integer.toString(1 << 20),

@@ -71,6 +71,21 @@ class PartitionTest {
         assertThat(partition.highWatermark()).isEqualTo(20);
     }
 
+    @Test
+    void aNewerLeaderEpochStampsLaterAppendsAndAnOlderOneIsIgnored() throws Exception {
+        partition.appendAsLeader(TestBatches.batch(0, 1, 10, 1));
+        partition.updateLeaderEpoch(3);
+        partition.updateLeaderEpoch(2);
+        assertThat(partition.leaderEpoch()).isEqualTo(3);
+        partition.appendAsLeader(TestBatches.batch(0, 1, 10, 1));
+        try (LogSlice slice = partition.read(0, 1 << 20, false)) {
+            ByteBuffer bytes = slice.readAll();
+            RecordBatch first = RecordBatch.at(bytes, 0);
+            assertThat(first.partitionLeaderEpoch()).isZero();
+            assertThat(RecordBatch.at(bytes, first.sizeInBytes()).partitionLeaderEpoch()).isEqualTo(3);
+        }
+    }
+
     private static long lastOffsetRead(LogSlice slice) throws Exception {
         try (slice) {
             ByteBuffer bytes = slice.readAll();

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.broker.metadata.BrokerRecord;
-import io.sluice.broker.metadata.LocalMetadataStore;
+import io.sluice.broker.controller.QuorumMetadataStore;
 import io.sluice.broker.state.BrokerStore;
+import io.sluice.broker.testing.FreePorts;
+import io.sluice.broker.testing.TestQuorum;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -21,13 +23,14 @@ class ProducerIdManagerTest {
 
     @TempDir
     Path logDir;
+    final int ratisPort = FreePorts.next();
 
     @Test
     void idsAreUniqueAcrossBlocksConcurrentCallersAndRestarts() throws Exception {
         Set<Long> ids = new HashSet<>();
         for (int run = 0; run < 3; run++) {
             try (BrokerStore store = BrokerStore.open(BrokerStore.dirIn(logDir));
-                 LocalMetadataStore metadata = new LocalMetadataStore(store, SELF)) {
+                 QuorumMetadataStore metadata = TestQuorum.singleVoter(store, logDir, ratisPort, SELF)) {
                 ProducerIdManager manager = new ProducerIdManager(metadata, 7);
                 List<CompletableFuture<Long>> futures = new ArrayList<>();
                 for (int i = 0; i < 50; i++) {
@@ -46,7 +49,7 @@ class ProducerIdManagerTest {
     @Test
     void initProducerIdGivesAFreshIdAtEpochZero() throws Exception {
         try (BrokerStore store = BrokerStore.open(BrokerStore.dirIn(logDir));
-             LocalMetadataStore metadata = new LocalMetadataStore(store, SELF)) {
+             QuorumMetadataStore metadata = TestQuorum.singleVoter(store, logDir, ratisPort, SELF)) {
             ProducerIdManager manager = new ProducerIdManager(metadata, 1000);
             var first = manager.initProducerId().get(10, TimeUnit.SECONDS);
             var second = manager.initProducerId().get(10, TimeUnit.SECONDS);
@@ -58,7 +61,7 @@ class ProducerIdManagerTest {
     @Test
     void aFailedReservationFailsTheCallersAndTheNextCallTriesAgain() throws Exception {
         BrokerStore store = BrokerStore.open(BrokerStore.dirIn(logDir));
-        LocalMetadataStore metadata = new LocalMetadataStore(store, SELF);
+        QuorumMetadataStore metadata = TestQuorum.singleVoter(store, logDir, ratisPort, SELF);
         ProducerIdManager manager = new ProducerIdManager(metadata, 2);
         assertThat(manager.nextProducerId().get(10, TimeUnit.SECONDS)).isZero();
         assertThat(manager.nextProducerId().get(10, TimeUnit.SECONDS)).isOne();

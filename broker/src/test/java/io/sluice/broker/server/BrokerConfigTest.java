@@ -3,6 +3,7 @@ package io.sluice.broker.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.broker.controller.QuorumConfig;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Properties;
@@ -59,5 +60,14 @@ class BrokerConfigTest {
         assertThat(BrokerConfig.of(Map.of("metrics.port", "0")).metricsPort()).isZero();
         assertThatThrownBy(() -> BrokerConfig.of(Map.of("controller.quorum.voters", "127.0.0.1:9294")))
                 .hasMessageContaining("controller.quorum.voters").hasMessageContaining("id@host:port");
+        assertThatThrownBy(() -> BrokerConfig.of(Map.of("controller.quorum.voters",
+                "1@127.0.0.1:9294,1@127.0.0.1:9295"))).hasMessageContaining("controller.quorum.voters")
+                .hasMessageContaining("twice");
+        assertThatThrownBy(() -> BrokerConfig.of(Map.of("node.id", "4")))
+                .hasMessageContaining("controller.quorum.voters").hasMessageContaining("node.id 4");
+        assertThat(QuorumConfig.from(BrokerConfig.of(Map.of("node.id", "2", "controller.quorum.voters",
+                "1@a:1,2@b:2,3@c:3"))).self()).isEqualTo(new QuorumConfig.Voter(2, "b", 2));
+        assertThatThrownBy(() -> BrokerConfig.of(Map.of("broker.heartbeat.interval.ms", "9000")))
+                .hasMessageContaining("broker.heartbeat.interval.ms").hasMessageContaining("broker.session.timeout.ms");
     }
 }

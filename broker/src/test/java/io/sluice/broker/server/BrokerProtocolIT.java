@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.sluice.broker.testing.FreePorts;
 import io.sluice.broker.testing.RawConnection;
 import io.sluice.broker.testing.TestBatches;
 import io.sluice.proto.TopicPartition;
@@ -47,6 +48,7 @@ class BrokerProtocolIT {
         broker = SluiceBroker.start(BrokerConfig.of(Map.of(
                 BrokerConfig.LISTENERS, "127.0.0.1:0",
                 BrokerConfig.METRICS_PORT, "0",
+                BrokerConfig.CONTROLLER_QUORUM_VOTERS, "1@127.0.0.1:" + FreePorts.next(),
                 BrokerConfig.LOG_DIRS, dir.resolve("data").toString(),
                 BrokerConfig.SOCKET_REQUEST_MAX_BYTES, Integer.toString(4 << 20),
                 BrokerConfig.LOG_SEGMENT_BYTES, Integer.toString(8 << 20),

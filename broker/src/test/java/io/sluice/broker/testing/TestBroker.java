@@ -7,8 +7,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * A real broker for integration tests, on an ephemeral port of 127.0.0.1 with its data in a test folder,
- * plus a {@link RawConnection} to it; {@link #restart()} stops it cleanly and starts it again on the same data.
+ * A real broker for integration tests, on an ephemeral port of 127.0.0.1 with its data in a test folder and a
+ * one-voter controller quorum on a free port, plus a {@link RawConnection} to it; {@link #restart()} stops it cleanly and starts it again on the same data.
  */
 public final class TestBroker implements AutoCloseable {
     private final Map<String, String> settings;
@@ -24,6 +24,9 @@ public final class TestBroker implements AutoCloseable {
         settings.put(BrokerConfig.LOG_SEGMENT_BYTES, Integer.toString(8 << 20));
         settings.put(BrokerConfig.LOG_SEGMENT_PREFILL_BYTES, Integer.toString(1 << 20));
         settings.put(BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS, "2");
+        // A one-voter controller quorum on a free port, kept across restarts (the voters list is the group).
+        settings.put(BrokerConfig.CONTROLLER_QUORUM_VOTERS,
+                overrides.getOrDefault(BrokerConfig.NODE_ID, "1") + "@127.0.0.1:" + FreePorts.next());
         settings.putAll(overrides);
         start();
     }

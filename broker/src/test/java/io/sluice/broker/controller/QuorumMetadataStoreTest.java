@@ -1,11 +1,22 @@
-package io.sluice.broker.metadata;
+package io.sluice.broker.controller;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.broker.metadata.BrokerRecord;
+import io.sluice.broker.metadata.MetadataCodec;
+import io.sluice.broker.metadata.MetadataException;
+import io.sluice.broker.metadata.MetadataListener;
+import io.sluice.broker.metadata.PartitionRecord;
+import io.sluice.broker.metadata.TopicRecord;
 import io.sluice.broker.state.BrokerStore;
+import io.sluice.broker.state.StoreFamily;
+import io.sluice.broker.testing.FreePorts;
+import io.sluice.broker.testing.TestQuorum;
 import io.sluice.proto.TopicPartition;
 import io.sluice.proto.message.ErrorCode;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -21,18 +32,23 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class LocalMetadataStoreTest {
+/**
+ * The metadata store's contract on a one-voter quorum: what a single-node broker runs (the same path as a cluster).
+ * Multi-voter behaviour is in {@link ControllerQuorumIT}.
+ */
+class QuorumMetadataStoreTest {
     static final BrokerRecord SELF = new BrokerRecord(1, "127.0.0.1", 9292);
 
     @TempDir
     Path logDir;
+    final int ratisPort = FreePorts.next();
     BrokerStore store;
-    LocalMetadataStore metadata;
+    QuorumMetadataStore metadata;
 
     @BeforeEach
-    void open() {
+    void open() throws Exception {
         store = BrokerStore.open(BrokerStore.dirIn(logDir));
-        metadata = new LocalMetadataStore(store, SELF);
+        metadata = TestQuorum.singleVoter(store, logDir, ratisPort, SELF);
     }
 
     @AfterEach
@@ -41,7 +57,7 @@ class LocalMetadataStoreTest {
         store.close();
     }
 
-    void reopen() {
+    void reopen() throws Exception {
         close();
         open();
     }
@@ -177,9 +193,31 @@ class LocalMetadataStoreTest {
     }
 
     @Test
-    void eachStoreFormsItsOwnCluster(@TempDir Path otherDir) {
+    void theSingleNodeStoreLayoutLoadsAsTheImage(@TempDir Path oldDir) throws Exception {
+        // What the single-node store (before the quorum) left in the metadata family: no controller snapshot key.
+        TopicRecord legacy = new TopicRecord("legacy", "id-1", 2, 1, Map.of("retention.ms", "5000"), false);
+        try (BrokerStore old = BrokerStore.open(BrokerStore.dirIn(oldDir))) {
+            old.put(StoreFamily.METADATA, MetadataCodec.CLUSTER_ID_KEY, "AAAAAAAAAAAAAAAAAAAAAA".getBytes(UTF_8));
+            old.put(StoreFamily.METADATA, MetadataCodec.NEXT_PRODUCER_ID_KEY,
+                    ByteBuffer.allocate(8).putLong(5000).array());
+            old.put(StoreFamily.METADATA, MetadataCodec.topicKey("legacy"), MetadataCodec.encodeTopic(legacy));
+            for (int p = 0; p < 2; p++) {
+                PartitionRecord r = new PartitionRecord(new TopicPartition("legacy", p), 1, 0, List.of(1), List.of(1), 0);
+                old.put(StoreFamily.METADATA, MetadataCodec.partitionKey(r.tp()), MetadataCodec.encodePartition(r));
+            }
+            try (QuorumMetadataStore q = TestQuorum.singleVoter(old, oldDir, FreePorts.next(), SELF)) {
+                assertThat(q.clusterId()).isEqualTo("AAAAAAAAAAAAAAAAAAAAAA");
+                assertThat(q.topic("legacy")).contains(legacy);
+                assertThat(q.partitions("legacy")).extracting(PartitionRecord::leaderId).containsExactly(1, 1);
+                assertThat(await(q.allocateProducerIds(1))).isEqualTo(5000);
+            }
+        }
+    }
+
+    @Test
+    void eachStoreFormsItsOwnCluster(@TempDir Path otherDir) throws Exception {
         try (BrokerStore other = BrokerStore.open(BrokerStore.dirIn(otherDir));
-             LocalMetadataStore otherMetadata = new LocalMetadataStore(other, SELF)) {
+             QuorumMetadataStore otherMetadata = TestQuorum.singleVoter(other, otherDir, FreePorts.next(), SELF)) {
             assertThat(otherMetadata.clusterId()).isNotEqualTo(metadata.clusterId());
         }
     }
@@ -268,7 +306,7 @@ class LocalMetadataStoreTest {
             }
         }
         assertThat(events).containsExactlyElementsOf(expected);
-        assertThat(threads).containsExactly("sluice-metadata");
+        assertThat(threads).containsExactly("sluice-metadata-1");
 
         metadata.removeListener(listener);
         await(metadata.createTopic("after-removal", 1, 1, Map.of()));

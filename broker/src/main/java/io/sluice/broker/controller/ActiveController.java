@@ -1,0 +1,115 @@
+package io.sluice.broker.controller;
+
+import io.sluice.broker.controller.command.Command;
+import io.sluice.broker.controller.command.FenceBroker;
+import io.sluice.broker.controller.command.UnfenceBroker;
+import io.sluice.broker.metadata.BrokerRegistration;
+import io.sluice.broker.metadata.MetadataException;
+import io.sluice.broker.util.Clock;
+import io.sluice.proto.message.ErrorCode;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The duties of the node that is the Ratis leader: answer broker heartbeats, keep the brokers' sessions, propose
+ * fencing a broker whose session expired (the apply moves its leaderships to live ISR members) and unfencing one that
+ * heartbeats again. On other nodes it only answers {@code NOT_CONTROLLER}.
+ *
+ * <p>Thread-safety: heartbeats come from request handler threads, {@link #doWork()} from the controller's timer;
+ * the shared state is the synchronized {@link BrokerSessions} and concurrent sets.
+ */
+final class ActiveController {
+    private static final Logger log = LoggerFactory.getLogger(ActiveController.class);
+
+    private final int nodeId;
+    private final long sessionTimeoutMs;
+    private final Clock clock;
+    private final PublishedImage view;
+    private final CommandProposer proposer;
+    private final BooleanSupplier isActive;
+    private final IntSupplier controllerId;
+    private final BrokerSessions sessions;
+    /** Registration epochs whose fencing is proposed and not yet answered. */
+    private final Set<Long> fencing = ConcurrentHashMap.newKeySet();
+    private volatile boolean wasActive;
+
+    ActiveController(int nodeId, long sessionTimeoutMs, Clock clock, PublishedImage view, CommandProposer proposer,
+                     BooleanSupplier isActive, IntSupplier controllerId) {
+        this.nodeId = nodeId;
+        this.sessionTimeoutMs = sessionTimeoutMs;
+        this.clock = clock;
+        this.view = view;
+        this.proposer = proposer;
+        this.isActive = isActive;
+        this.controllerId = controllerId;
+        this.sessions = new BrokerSessions(sessionTimeoutMs);
+    }
+
+    /** See {@link io.sluice.broker.metadata.MetadataStore#brokerHeartbeat}. */
+    CompletableFuture<Boolean> heartbeat(int brokerId, long brokerEpoch) {
+        if (!isActive.getAsBoolean()) {
+            return CompletableFuture.failedFuture(new MetadataException(ErrorCode.NOT_CONTROLLER, "broker " + nodeId
+                    + " is not the active controller (that is " + controllerId.getAsInt() + ")"));
+        }
+        BrokerRegistration b = view.broker(brokerId).orElse(null);
+        if (b == null || brokerEpoch < b.brokerEpoch()) {
+            return CompletableFuture.failedFuture(new MetadataException(ErrorCode.STALE_BROKER_EPOCH, "broker "
+                    + brokerId + " heartbeats for epoch " + brokerEpoch + " but its registration is "
+                    + (b == null ? "unknown" : "at epoch " + b.brokerEpoch()) + "; register again"));
+        }
+        if (brokerEpoch > b.brokerEpoch()) {
+            // Registered, but that has not reached this controller's published image yet.
+            return CompletableFuture.failedFuture(new MetadataException(ErrorCode.BROKER_NOT_AVAILABLE,
+                    "the controller has not yet caught up with broker " + brokerId + "'s registration at epoch "
+                            + brokerEpoch + "; retry"));
+        }
+        sessions.heartbeat(brokerId, brokerEpoch, clock.milliseconds());
+        if (!b.fenced()) {
+            return CompletableFuture.completedFuture(false);
+        }
+        log.info("broker {} (epoch {}) heartbeats again: unfencing it", brokerId, brokerEpoch);
+        return proposer.propose(Command.newBuilder().setUnfenceBroker(UnfenceBroker.newBuilder().setBrokerId(brokerId)
+                .setBrokerEpoch(brokerEpoch)).build(), r -> false);
+    }
+
+    /** Timer thread: on the active controller, proposes fencing the brokers whose sessions expired. Never throws. */
+    void doWork() {
+        try {
+            boolean active = isActive.getAsBoolean();
+            if (active != wasActive) {
+                // A new controller gives every broker a fresh session; one that stops being it forgets them.
+                sessions.clear();
+                wasActive = active;
+                log.info("node {} {} the active controller", nodeId, active ? "is now" : "is no longer");
+            }
+            if (!active) {
+                return;
+            }
+            long now = clock.milliseconds();
+            for (BrokerRegistration b : sessions.expired(view.brokers(), now)) {
+                if (fencing.add(b.brokerEpoch())) {
+                    fence(b, now);
+                }
+            }
+        } catch (RuntimeException e) {
+            log.error("broker session check failed; it runs again shortly", e);
+        }
+    }
+
+    private void fence(BrokerRegistration b, long now) {
+        log.warn("fencing broker {} (epoch {}): no heartbeat for {} ms (broker.session.timeout.ms {})", b.nodeId(),
+                b.brokerEpoch(), sessions.sinceLastHeartbeat(b.nodeId(), now), sessionTimeoutMs);
+        proposer.propose(Command.newBuilder().setFenceBroker(FenceBroker.newBuilder().setBrokerId(b.nodeId())
+                .setBrokerEpoch(b.brokerEpoch())).build(), r -> null).whenComplete((v, e) -> {
+                    fencing.remove(b.brokerEpoch());
+                    if (e != null) {
+                        log.warn("fencing broker {} failed; the next check retries: {}", b.nodeId(), e.getMessage());
+                    }
+                });
+    }
+}

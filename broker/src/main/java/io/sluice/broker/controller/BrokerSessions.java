@@ -1,0 +1,63 @@
+package io.sluice.broker.controller;
+
+import io.sluice.broker.metadata.BrokerRegistration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The active controller's view of broker liveness: when each registered broker last heartbeated. It is not
+ * replicated (only fencing decisions are, as commands): a new controller starts with an empty table, and a broker
+ * it has not heard from yet gets a full session timeout from the moment the controller first looks at it.
+ *
+ * <p>Thread-safety: all methods synchronize on this object (heartbeats arrive on handler threads, the expiry check
+ * runs on the controller's timer thread).
+ */
+final class BrokerSessions {
+    private final long sessionTimeoutMs;
+    /** Broker id → its session (the registration epoch it heartbeats for, last heartbeat time). */
+    private final Map<Integer, Session> sessions = new HashMap<>();
+
+    private record Session(long brokerEpoch, long lastSeenMs) {
+    }
+
+    BrokerSessions(long sessionTimeoutMs) {
+        this.sessionTimeoutMs = sessionTimeoutMs;
+    }
+
+    synchronized void heartbeat(int brokerId, long brokerEpoch, long nowMs) {
+        sessions.put(brokerId, new Session(brokerEpoch, nowMs));
+    }
+
+    /** Forgets everything (this node stopped or started being the controller). */
+    synchronized void clear() {
+        sessions.clear();
+    }
+
+    /**
+     * The live brokers among {@code brokers} whose session expired at {@code nowMs}. A broker seen for the first time
+     * (or with a new registration epoch) starts its session now.
+     */
+    synchronized List<BrokerRegistration> expired(List<BrokerRegistration> brokers, long nowMs) {
+        List<BrokerRegistration> out = new ArrayList<>();
+        for (BrokerRegistration b : brokers) {
+            if (b.fenced()) {
+                continue;
+            }
+            Session s = sessions.get(b.nodeId());
+            if (s == null || s.brokerEpoch() != b.brokerEpoch()) {
+                sessions.put(b.nodeId(), new Session(b.brokerEpoch(), nowMs));
+            } else if (nowMs - s.lastSeenMs() > sessionTimeoutMs) {
+                out.add(b);
+            }
+        }
+        return out;
+    }
+
+    /** How long ago the broker last heartbeated, or -1 when it has no session. */
+    synchronized long sinceLastHeartbeat(int brokerId, long nowMs) {
+        Session s = sessions.get(brokerId);
+        return s == null ? -1 : nowMs - s.lastSeenMs();
+    }
+}

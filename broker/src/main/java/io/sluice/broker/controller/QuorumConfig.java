@@ -1,0 +1,67 @@
+package io.sluice.broker.controller;
+
+import io.sluice.broker.log.LogManager;
+import io.sluice.broker.server.BrokerConfig;
+import io.sluice.broker.server.ConfigException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the controller quorum needs from the broker's settings: this node, the voters of
+ * {@code controller.quorum.voters} (id@host:port, the Ratis ports), the Raft storage directory
+ * ({@code <first log dir>/raft}) and the broker session timeout. Immutable.
+ *
+ * @param snapshotThreshold log entries between two automatic snapshots
+ * @param purgeGap          log entries a snapshot must be ahead of the last purge before the log is purged up to it
+ *                          (a voter that lags further gets the snapshot installed)
+ */
+public record QuorumConfig(int nodeId, List<Voter> voters, Path raftDir, long sessionTimeoutMs,
+                           long snapshotThreshold, int purgeGap) {
+    public static final long DEFAULT_SNAPSHOT_THRESHOLD = 10_000;
+    public static final int DEFAULT_PURGE_GAP = 1024;
+
+    public record Voter(int id, String host, int port) {
+    }
+
+    public QuorumConfig {
+        voters = List.copyOf(voters);
+        if (voters.stream().map(Voter::id).distinct().count() != voters.size()) {
+            throw new ConfigException(BrokerConfig.CONTROLLER_QUORUM_VOTERS + ": " + voters + " names a node id twice");
+        }
+        if (voters.stream().noneMatch(v -> v.id() == nodeId)) {
+            // Brokers outside the quorum (Ratis listeners or followers of the controller) come with replication.
+            throw new ConfigException(BrokerConfig.CONTROLLER_QUORUM_VOTERS + ": node.id " + nodeId
+                    + " is not one of the voters " + voters + "; every broker is a controller voter for now");
+        }
+    }
+
+    public static QuorumConfig from(BrokerConfig config) {
+        return new QuorumConfig(config.nodeId(), parseVoters(config.get(BrokerConfig.CONTROLLER_QUORUM_VOTERS)),
+                config.logDirs().get(0).resolve(LogManager.RAFT_DIR),
+                config.getLong(BrokerConfig.BROKER_SESSION_TIMEOUT_MS),
+                DEFAULT_SNAPSHOT_THRESHOLD, DEFAULT_PURGE_GAP);
+    }
+
+    /** Parses {@code id@host:port,...}; the format was checked by {@link BrokerConfig}. */
+    public static List<Voter> parseVoters(String voters) {
+        List<Voter> out = new ArrayList<>();
+        for (String voter : voters.split(",")) {
+            String v = voter.trim();
+            int at = v.indexOf('@');
+            int colon = v.lastIndexOf(':');
+            out.add(new Voter(Integer.parseInt(v.substring(0, at)), v.substring(at + 1, colon),
+                    Integer.parseInt(v.substring(colon + 1))));
+        }
+        return out;
+    }
+
+    public Voter self() {
+        return voters.stream().filter(v -> v.id() == nodeId).findFirst().orElseThrow();
+    }
+
+    /** The same with snapshots every {@code entries} and the log purged up to them every {@code gap} entries. */
+    public QuorumConfig withSnapshots(long entries, int gap) {
+        return new QuorumConfig(nodeId, voters, raftDir, sessionTimeoutMs, entries, gap);
+    }
+}

@@ -1,0 +1,99 @@
+package io.sluice.broker.testing;
+
+import io.sluice.broker.server.BrokerConfig;
+import io.sluice.broker.server.SluiceBroker;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.StringJoiner;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Real brokers in one JVM, each a controller voter: listeners on ephemeral ports, Ratis ports picked free once
+ * (the voters list names them), data in {@code dir/broker-<id>}. Brokers start in parallel, since each one waits
+ * for a quorum majority; {@link #stop} and {@link #start} stop and restart one on the same data.
+ */
+public final class TestCluster implements AutoCloseable {
+    private final Path dir;
+    private final Map<String, String> overrides;
+    private final String voters;
+    private final int size;
+    private final Map<Integer, SluiceBroker> running = new ConcurrentHashMap<>();
+
+    public TestCluster(Path dir, int size, Map<String, String> overrides) {
+        this.dir = dir;
+        this.size = size;
+        this.overrides = overrides;
+        StringJoiner v = new StringJoiner(",");
+        for (int id = 1; id <= size; id++) {
+            v.add(id + "@127.0.0.1:" + FreePorts.next());
+        }
+        this.voters = v.toString();
+        List<CompletableFuture<Void>> starts = new ArrayList<>();
+        for (int id = 1; id <= size; id++) {
+            int node = id;
+            starts.add(CompletableFuture.runAsync(() -> start(node)));
+        }
+        try {
+            CompletableFuture.allOf(starts.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            close();
+            throw new IllegalStateException("the test cluster did not start", e);
+        }
+    }
+
+    public void start(int id) {
+        Map<String, String> settings = new HashMap<>();
+        settings.put(BrokerConfig.NODE_ID, Integer.toString(id));
+        settings.put(BrokerConfig.LISTENERS, "127.0.0.1:0");
+        settings.put(BrokerConfig.LOG_DIRS, dir.resolve("broker-" + id).toString());
+        settings.put(BrokerConfig.CONTROLLER_QUORUM_VOTERS, voters);
+        settings.put(BrokerConfig.LOG_SEGMENT_BYTES, Integer.toString(8 << 20));
+        settings.put(BrokerConfig.LOG_SEGMENT_PREFILL_BYTES, Integer.toString(1 << 20));
+        settings.put(BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS, "2");
+        settings.putAll(overrides);
+        running.put(id, SluiceBroker.start(BrokerConfig.of(settings)));
+    }
+
+    /** Stops broker {@code id} (a clean shutdown: its controller voter stops too). */
+    public void stop(int id) {
+        SluiceBroker b = running.remove(id);
+        if (b != null) {
+            b.close();
+        }
+    }
+
+    public SluiceBroker broker(int id) {
+        SluiceBroker b = running.get(id);
+        if (b == null) {
+            throw new IllegalStateException("broker " + id + " is not running");
+        }
+        return b;
+    }
+
+    public Map<Integer, SluiceBroker> running() {
+        return Map.copyOf(running);
+    }
+
+    /** The running broker that is the active controller now, or null during an election. */
+    public SluiceBroker controller() {
+        return running.values().stream().filter(b -> b.metadata().isActiveController()).findFirst().orElse(null);
+    }
+
+    public int size() {
+        return size;
+    }
+
+    @Override
+    public void close() {
+        List<CompletableFuture<Void>> stops = new ArrayList<>();
+        for (int id : List.copyOf(running.keySet())) {
+            stops.add(CompletableFuture.runAsync(() -> stop(id)));
+        }
+        CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new)).join();
+    }
+}
