@@ -50,6 +50,7 @@ public final class TestCluster implements AutoCloseable {
         Map<String, String> settings = new HashMap<>();
         settings.put(BrokerConfig.NODE_ID, Integer.toString(id));
         settings.put(BrokerConfig.LISTENERS, "127.0.0.1:0");
+        settings.put(BrokerConfig.METRICS_PORT, "0");
         settings.put(BrokerConfig.LOG_DIRS, dir.resolve("broker-" + id).toString());
         settings.put(BrokerConfig.CONTROLLER_QUORUM_VOTERS, voters);
         settings.put(BrokerConfig.LOG_SEGMENT_BYTES, Integer.toString(8 << 20));
