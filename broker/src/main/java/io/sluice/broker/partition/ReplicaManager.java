@@ -19,6 +19,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,6 +57,8 @@ public final class ReplicaManager implements MetadataListener {
     private volatile ReplicationConfig replicationConfig = ReplicationConfig.DEFAULT;
     private volatile ReplicaFetchers fetchers;
     private volatile boolean stopped;
+    /** The ISR-check chain that is current: a settings change starts a new one at the new interval. */
+    private final AtomicLong isrCheckGeneration = new AtomicLong();
 
     public ReplicaManager(int nodeId, LogManager logManager, LogConfig defaultLogConfig,
                           ProducerStateStore producerStates, Timer timer) {
@@ -84,12 +87,13 @@ public final class ReplicaManager implements MetadataListener {
         this.isrChanges = isrChanges != null ? isrChanges : new LocalIsrChangeSender(this::onHighWatermarkOrIsrChanged);
         this.fetchPurgatory = new Purgatory<>("fetch", timer);
         this.producePurgatory = new Purgatory<>("produce", timer);
-        scheduleIsrCheck();
+        scheduleIsrCheck(isrCheckGeneration.get());
     }
 
-    /** Replaces the replication settings (at start, from the broker config). */
+    /** Replaces the replication settings (at start, from the broker config); the ISR check follows the new lag time. */
     public void updateReplicationConfig(ReplicationConfig config) {
         this.replicationConfig = config;
+        scheduleIsrCheck(isrCheckGeneration.incrementAndGet());
     }
 
     public ReplicationConfig replicationConfig() {
@@ -307,8 +311,9 @@ public final class ReplicaManager implements MetadataListener {
         }
     }
 
-    private void scheduleIsrCheck() {
-        if (timer == null || stopped) {
+    /** Schedules the next ISR check of the chain {@code generation}; a chain replaced by a newer one stops. */
+    private void scheduleIsrCheck(long generation) {
+        if (timer == null || stopped || generation != isrCheckGeneration.get()) {
             return;
         }
         long delay = Math.max(10, replicationConfig.replicaLagTimeMaxMs() / 2);
@@ -319,7 +324,7 @@ public final class ReplicaManager implements MetadataListener {
                 } catch (RuntimeException e) {
                     log.warn("ISR check failed; retrying at the next one", e);
                 }
-                scheduleIsrCheck();
+                scheduleIsrCheck(generation);
             }, delay, TimeUnit.MILLISECONDS);
         } catch (IllegalStateException e) {
             // The timer was stopped: the broker is shutting down.
