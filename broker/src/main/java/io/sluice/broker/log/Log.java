@@ -248,13 +248,14 @@ public final class Log implements AutoCloseable {
                     throw new UnexpectedAppendOffsetException(topicPartition.toString(), base, expected);
                 }
                 long last = base + batch.lastOffsetDelta();
+                maybeRoll(batch.sizeInBytes(), last, now);
+                active.append(source, batch.position(), batch.sizeInBytes(), base, last, batch.maxTimestamp(),
+                        assignOffsets, leaderEpoch);
+                // After the bytes are in: a failed append must not leave an epoch that starts at no batch.
                 int epoch = assignOffsets ? leaderEpoch : batch.partitionLeaderEpoch();
                 if (epoch > epochs.latestEpoch()) {
                     epochs.assign(epoch, base);
                 }
-                maybeRoll(batch.sizeInBytes(), last, now);
-                active.append(source, batch.position(), batch.sizeInBytes(), base, last, batch.maxTimestamp(),
-                        assignOffsets, leaderEpoch);
                 expected = last + 1;
                 logEndOffset = expected;
                 maxTimestamp = Math.max(maxTimestamp, batch.maxTimestamp());
@@ -548,6 +549,7 @@ public final class Log implements AutoCloseable {
         Segment oldest = segments.pollFirstEntry().getValue();
         logStartOffset = segments.firstKey();
         epochs.truncateFromStart(logStartOffset);
+        epochs.truncateFromEnd(logEndOffset); // retention of everything leaves no epoch: the cache covers only records held
         oldest.markDeleted();
         log.info("{}: deleted segment {} by retention; log now starts at {}", topicPartition, oldest.file().getFileName(),
                 logStartOffset);

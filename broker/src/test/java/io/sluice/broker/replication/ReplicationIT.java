@@ -221,6 +221,19 @@ class ReplicationIT {
         return brokers.get(id).broker().metrics().registry().get(name).gauge().value();
     }
 
+    @Test
+    void anIsrShrinkingBelowTheMinimumWhileAProduceWaitsAnswersNotEnoughReplicasAfterAppend() throws Exception {
+        start(Map.of(BrokerConfig.REPLICA_LAG_TIME_MAX_MS, "500", BrokerConfig.MIN_INSYNC_REPLICAS, "2"), 1);
+        // Broker 2 is named in sync but never fetches: the produce waits until the ISR check drops it.
+        lead(1, 1, List.of(1, 2), List.of(1, 2));
+        PartitionProduceResponse r = produce(1, -1, TestBatches.batch(0, 10, 100, 1));
+        assertThat(r.getErrorCode()).as(r.getErrorMessage()).isEqualTo(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
+        assertThat(r.getErrorMessage()).contains("min.insync.replicas=2");
+        assertThat(partition(1).inSyncReplicas()).containsExactly(1);
+        assertThat(partition(1).highWatermark()).as("written and committed by the smaller ISR").isEqualTo(10);
+        assertThat(produce(1, -1, TestBatches.batch(10, 10, 100, 1)).getErrorCode()).isEqualTo(ErrorCode.NOT_ENOUGH_REPLICAS);
+    }
+
     // ---------------------------------------------------------------- helpers
 
     /** Waits until every replica has {@code end} records and the leader's high watermark, then compares their bytes. */
