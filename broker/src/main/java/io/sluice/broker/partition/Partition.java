@@ -73,9 +73,19 @@ public final class Partition {
             producers.load(log);
             this.leaderEpochStartOffset = log.logEndOffset();
         }
-        // One replica: everything the log holds after recovery is committed. (With followers the stored high
-        // watermark should be used instead: its checkpoint is not written yet.)
+        // One replica: everything the log holds after recovery is committed. With others, see startReplicated.
         this.highWatermark = log.logEndOffset();
+    }
+
+    /**
+     * For a partition opened with other replicas: what the log holds is not known to be committed (no high-watermark
+     * checkpoint is kept yet, ARCHITECTURE.md §8), so the high watermark starts at the log start and the followers'
+     * fetches (or, on a follower, the leader's answers) raise it. Called before the partition is published.
+     */
+    void startReplicated() {
+        synchronized (appendLock) {
+            highWatermark = log.logStartOffset();
+        }
     }
 
     public TopicPartition topicPartition() {

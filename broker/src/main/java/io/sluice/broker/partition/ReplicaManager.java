@@ -156,7 +156,13 @@ public final class ReplicaManager implements MetadataListener {
      */
     public synchronized Partition becomeLeader(TopicPartition tp, LogConfig config, int leaderEpoch, List<Integer> replicas,
                                                List<Integer> isr) {
-        Partition partition = partitions.computeIfAbsent(tp, k -> create(tp, config, leaderEpoch));
+        Partition partition = partitions.computeIfAbsent(tp, k -> {
+            Partition created = create(tp, config, leaderEpoch);
+            if (replicas.size() > 1) {
+                created.startReplicated();
+            }
+            return created;
+        });
         ReplicaFetchers f = fetchers;
         if (f != null) {
             f.removePartition(tp);
@@ -184,6 +190,7 @@ public final class ReplicaManager implements MetadataListener {
         }
         Partition partition = partitions.computeIfAbsent(tp, k -> {
             Partition created = create(tp, config, leaderEpoch);
+            created.startReplicated();
             created.makeFollower(leaderEpoch, leaderId);
             return created;
         });

@@ -111,6 +111,19 @@ class ReplicaManagerTest {
     }
 
     @Test
+    void aReplicatedPartitionOpenedOnExistingDataWaitsForItsFollowersBeforeExposingIt() {
+        Partition single = replicas.becomeLeader(tp, config, 1);
+        single.appendAsLeader(TestBatches.batch(0, 10, 10, 1));
+        assertThat(single.highWatermark()).isEqualTo(10);
+        replicas.deletePartition(tp);
+        logs.getOrCreateLog(tp, config).appendAsLeader(TestBatches.batch(0, 10, 10, 1), 1);
+        Partition reopened = replicas.becomeLeader(tp, config, 2, List.of(1, 2), List.of(1, 2));
+        assertThat(reopened.highWatermark()).as("not known to be committed").isZero();
+        replicas.recordFollowerFetch(reopened, 2, 10);
+        assertThat(reopened.highWatermark()).isEqualTo(10);
+    }
+
+    @Test
     void minInsyncReplicasComesFromTheTopicOrTheBroker() {
         assertThat(replicas.minInsyncReplicas("t")).isEqualTo(2);
         replicas.setTopicMinInsyncReplicas("t", 3);
