@@ -41,6 +41,8 @@ public final class Log implements AutoCloseable {
     private volatile long logStartOffset;
     /** Offsets below this are on the device. */
     private volatile long recoveryPoint;
+    /** Which leader epoch wrote which offsets; guarded by {@code lock}. */
+    private final LeaderEpochCache epochs;
 
     // Guarded by lock.
     private CompletableFuture<Void> pendingSeals = CompletableFuture.completedFuture(null);
@@ -66,6 +68,65 @@ public final class Log implements AutoCloseable {
         this.logStartOffset = segments.firstKey();
         this.logEndOffset = active.nextOffset();
         this.recoveryPoint = Math.min(recoveryPoint, logEndOffset);
+        this.epochs = loadEpochs();
+    }
+
+    /**
+     * Loads the leader-epoch checkpoint and checks it against the log: entries at or past the log end (a tail
+     * lost in a crash) are dropped; a missing or corrupt file, or one with no entry for a non-empty log, is
+     * rebuilt from the batch headers (one read of a header per batch).
+     */
+    private LeaderEpochCache loadEpochs() {
+        LeaderEpochCache cache;
+        try {
+            cache = LeaderEpochCache.load(dir);
+        } catch (LogCorruptionException e) {
+            log.warn("{}: {}; rebuilding the leader-epoch checkpoint from the batch headers", topicPartition, e.getMessage());
+            cache = null;
+        }
+        if (cache != null) {
+            cache.truncateFromEnd(logEndOffset);
+            List<EpochEntry> entries = cache.entries();
+            boolean covers = logEndOffset == logStartOffset
+                    || (!entries.isEmpty() && entries.get(0).startOffset() <= logStartOffset);
+            if (covers) {
+                return cache;
+            }
+        }
+        LeaderEpochCache rebuilt = LeaderEpochCache.empty(dir);
+        scanBatchHeaders(logStartOffset, (epoch, baseOffset) -> rebuilt.assign(epoch, baseOffset));
+        if (rebuilt.entries().isEmpty()) {
+            rebuilt.clear();
+        }
+        log.info("{}: leader-epoch checkpoint rebuilt from the log: {}", topicPartition, rebuilt.entries());
+        return rebuilt;
+    }
+
+    /** Receives each batch's (partition leader epoch, base offset) in log order. */
+    private interface BatchEpochVisitor {
+        void accept(int epoch, long baseOffset);
+    }
+
+    private void scanBatchHeaders(long from, BatchEpochVisitor visitor) {
+        long end = logEndOffset;
+        long next = from;
+        while (next < end) {
+            try (LogSlice slice = reader.read(next, 64 << 20, end)) {
+                if (slice.isEmpty()) {
+                    break;
+                }
+                int position = (int) slice.position();
+                int limit = (int) (slice.position() + slice.length());
+                while (position < limit) {
+                    BatchHeader header = BatchHeader.read(slice.channel(), dir, position, limit);
+                    if (header.lastOffset() >= next) {
+                        visitor.accept(header.partitionLeaderEpoch(), header.baseOffset());
+                        next = header.lastOffset() + 1;
+                    }
+                    position = header.nextPosition();
+                }
+            }
+        }
     }
 
     /**
@@ -190,6 +251,11 @@ public final class Log implements AutoCloseable {
                 maybeRoll(batch.sizeInBytes(), last, now);
                 active.append(source, batch.position(), batch.sizeInBytes(), base, last, batch.maxTimestamp(),
                         assignOffsets, leaderEpoch);
+                // After the bytes are in: a failed append must not leave an epoch that starts at no batch.
+                int epoch = assignOffsets ? leaderEpoch : batch.partitionLeaderEpoch();
+                if (epoch > epochs.latestEpoch()) {
+                    epochs.assign(epoch, base);
+                }
                 expected = last + 1;
                 logEndOffset = expected;
                 maxTimestamp = Math.max(maxTimestamp, batch.maxTimestamp());
@@ -321,6 +387,41 @@ public final class Log implements AutoCloseable {
         return reader.offsetForTimestamp(timestamp);
     }
 
+    // ---------------------------------------------------------------- leader epochs
+
+    /** The newest leader epoch that wrote to this log, or -1. */
+    public int latestEpoch() {
+        lock.lock();
+        try {
+            return epochs.latestEpoch();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The largest epoch at or below {@code requestedEpoch} this log holds and the offset where it ends (the
+     * next epoch's start offset, or the log end for the newest); {@link EpochEndOffset#UNDEFINED} if none.
+     */
+    public EpochEndOffset endOffsetForEpoch(int requestedEpoch) {
+        lock.lock();
+        try {
+            return epochs.endOffsetFor(requestedEpoch, logEndOffset);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The leader-epoch entries, oldest first; for tools and tests. */
+    public List<EpochEntry> epochEntries() {
+        lock.lock();
+        try {
+            return epochs.entries();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     // ---------------------------------------------------------------- truncation and retention
 
     /**
@@ -356,6 +457,7 @@ public final class Log implements AutoCloseable {
             target.startPrefill(background, 0);
             active = target;
             logEndOffset = target.nextOffset();
+            epochs.truncateFromEnd(logEndOffset);
             synchronized (this) {
                 recoveryPoint = Math.min(recoveryPoint, logEndOffset);
             }
@@ -392,6 +494,7 @@ public final class Log implements AutoCloseable {
             active = fresh;
             logStartOffset = offset;
             logEndOffset = offset;
+            epochs.clear();
             synchronized (this) {
                 recoveryPoint = offset;
             }
@@ -445,6 +548,8 @@ public final class Log implements AutoCloseable {
     private void deleteOldest() {
         Segment oldest = segments.pollFirstEntry().getValue();
         logStartOffset = segments.firstKey();
+        epochs.truncateFromStart(logStartOffset);
+        epochs.truncateFromEnd(logEndOffset); // retention of everything leaves no epoch: the cache covers only records held
         oldest.markDeleted();
         log.info("{}: deleted segment {} by retention; log now starts at {}", topicPartition, oldest.file().getFileName(),
                 logStartOffset);

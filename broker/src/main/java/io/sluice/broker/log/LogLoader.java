@@ -113,7 +113,11 @@ final class LogLoader {
             try (Stream<Path> entries = Files.list(dir)) {
                 for (Path p : (Iterable<Path>) entries::iterator) {
                     String name = p.getFileName().toString();
-                    if (name.endsWith(Segment.DELETED_SUFFIX) || name.endsWith(PreparedFile.SUFFIX)) {
+                    if (name.equals(LeaderEpochCache.FILE_NAME)) {
+                        continue;
+                    }
+                    if (name.endsWith(Segment.DELETED_SUFFIX) || name.endsWith(PreparedFile.SUFFIX)
+                            || name.equals(LeaderEpochCache.FILE_NAME + LeaderEpochCache.TEMP_SUFFIX)) {
                         Files.delete(p);
                         continue;
                     }

@@ -5,26 +5,38 @@ import io.sluice.broker.log.Log;
 import io.sluice.broker.log.LogConfig;
 import io.sluice.broker.log.LogManager;
 import io.sluice.broker.metadata.MetadataListener;
+import io.sluice.broker.metadata.Topics;
 import io.sluice.broker.metadata.PartitionRecord;
 import io.sluice.broker.metadata.TopicRecord;
 import io.sluice.broker.producer.ProducerStateManager;
 import io.sluice.broker.producer.ProducerStateStore;
 import io.sluice.broker.purgatory.DelayedOperation;
 import io.sluice.broker.purgatory.Purgatory;
+import io.sluice.broker.util.Clock;
 import io.sluice.proto.TopicPartition;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Owns the partitions this broker hosts and the purgatories of the requests waiting on them. It follows
- * the metadata: a partition this broker is named leader of is opened, a deleted topic's logs are removed.
+ * Owns the partitions this broker hosts, as leader or follower, and the purgatories of the requests waiting on
+ * them. It follows the metadata: a partition this broker is named leader of is opened, a deleted topic's logs
+ * are removed. {@link #becomeLeader} and {@link #becomeFollower} are the leadership changes (today driven by
+ * tests and the single-node metadata; the controller's metadata will call them).
+ *
+ * <p>Leader side of replication: follower fetches are recorded with {@link #recordFollowerFetch}; a periodic
+ * task on the purgatory timer (every half {@code replica.lag.time.max.ms}) proposes ISR shrinks, and a follower
+ * that reaches the high watermark is proposed for expansion, both through the {@link IsrChangeSender}. Whenever
+ * the high watermark or the ISR moves, the produce and fetch purgatories are rechecked.
  *
  * <p>Thread-safety: the partition map is concurrent; creating and deleting partitions happens on the
- * metadata thread, lookups on any request thread.
+ * metadata thread, lookups on any request thread. Role changes are serialized by {@code this}' monitor
+ * (never held across I/O other than opening a log). {@code fetchers} and {@code replicationConfig} are volatile.
  */
 public final class ReplicaManager implements MetadataListener {
     private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
@@ -39,6 +51,16 @@ public final class ReplicaManager implements MetadataListener {
     private final Purgatory<DelayedOperation> fetchPurgatory;
     private final Purgatory<DelayedOperation> producePurgatory;
     private final PartitionObserver observer;
+    private final Clock clock;
+    private final Timer timer;
+    private final IsrChangeSender isrChanges;
+    /** Topic-level min.insync.replicas, for topics that set it. */
+    private final ConcurrentHashMap<String, Integer> topicMinInsyncReplicas = new ConcurrentHashMap<>();
+    private volatile ReplicationConfig replicationConfig = ReplicationConfig.DEFAULT;
+    private volatile ReplicaFetchers fetchers;
+    private volatile boolean stopped;
+    /** The ISR-check chain that is current: a settings change starts a new one at the new interval. */
+    private final AtomicLong isrCheckGeneration = new AtomicLong();
 
     public ReplicaManager(int nodeId, LogManager logManager, LogConfig defaultLogConfig,
                           ProducerStateStore producerStates, Timer timer) {
@@ -47,13 +69,57 @@ public final class ReplicaManager implements MetadataListener {
 
     public ReplicaManager(int nodeId, LogManager logManager, LogConfig defaultLogConfig,
                           ProducerStateStore producerStates, Timer timer, PartitionObserver observer) {
+        this(nodeId, logManager, defaultLogConfig, producerStates, timer, observer, Clock.SYSTEM, null);
+    }
+
+    /**
+     * @param isrChanges where ISR changes go; null applies them locally ({@link LocalIsrChangeSender}) until the
+     *                   controller's AlterPartition path exists
+     */
+    public ReplicaManager(int nodeId, LogManager logManager, LogConfig defaultLogConfig,
+                          ProducerStateStore producerStates, Timer timer, PartitionObserver observer, Clock clock,
+                          IsrChangeSender isrChanges) {
         this.nodeId = nodeId;
         this.observer = observer;
         this.logManager = logManager;
         this.defaultLogConfig = defaultLogConfig;
         this.producerStates = producerStates;
+        this.clock = clock;
+        this.timer = timer;
+        this.isrChanges = isrChanges != null ? isrChanges : new LocalIsrChangeSender(this::onHighWatermarkOrIsrChanged);
         this.fetchPurgatory = new Purgatory<>("fetch", timer);
         this.producePurgatory = new Purgatory<>("produce", timer);
+        scheduleIsrCheck(isrCheckGeneration.get());
+    }
+
+    /** Replaces the replication settings (at start, from the broker config); the ISR check follows the new lag time. */
+    public void updateReplicationConfig(ReplicationConfig config) {
+        this.replicationConfig = config;
+        scheduleIsrCheck(isrCheckGeneration.incrementAndGet());
+    }
+
+    public ReplicationConfig replicationConfig() {
+        return replicationConfig;
+    }
+
+    /** Attaches the follower side: without it this broker can lead but not follow. */
+    public void attachFetchers(ReplicaFetchers fetchers) {
+        this.fetchers = fetchers;
+    }
+
+    /** min.insync.replicas of {@code topic}: its own setting, else the broker's. */
+    public int minInsyncReplicas(String topic) {
+        Integer own = topicMinInsyncReplicas.get(topic);
+        return own != null ? own : replicationConfig.minInsyncReplicas();
+    }
+
+    /** Sets (or, with null, clears) the topic-level min.insync.replicas of {@code topic}. */
+    public void setTopicMinInsyncReplicas(String topic, Integer value) {
+        if (value == null) {
+            topicMinInsyncReplicas.remove(topic);
+        } else {
+            topicMinInsyncReplicas.put(topic, value);
+        }
     }
 
     public int nodeId() {
@@ -64,57 +130,125 @@ public final class ReplicaManager implements MetadataListener {
     public void onTopicCreated(TopicRecord topic, List<PartitionRecord> partitions) {
         LogConfig config = LogConfig.fromProperties(topic.configs(), defaultLogConfig);
         topicConfigs.put(topic.name(), config);
+        String minIsr = topic.configs().get(Topics.MIN_INSYNC_REPLICAS);
+        setTopicMinInsyncReplicas(topic.name(), minIsr == null ? null : Integer.valueOf(minIsr.trim()));
         for (PartitionRecord p : partitions) {
-            if (p.leaderId() == nodeId) {
-                becomeLeader(p.tp(), config, p.leaderEpoch());
-            }
+            onPartitionChanged(p);
         }
     }
 
     @Override
     public void onTopicDeleted(TopicRecord topic) {
         topicConfigs.remove(topic.name());
+        topicMinInsyncReplicas.remove(topic.name());
         for (int p = 0; p < topic.partitions(); p++) {
             deletePartition(new TopicPartition(topic.name(), p));
         }
     }
 
     /**
-     * A partition whose leadership moved to this broker (its leader was fenced) is opened here; one it leads again
-     * at a newer epoch takes that epoch. Following a leader, and stepping down when leadership moves away, come
-     * with data replication.
+     * Follows the controller's decisions: leader here at a newer epoch → lead; leader here at the same epoch → take
+     * the committed ISR (leading again would forget what is known of the followers); another replica leads → follow
+     * it. A partition this broker is not a replica of is left alone (deletion comes with the topic).
      */
     @Override
     public void onPartitionChanged(PartitionRecord p) {
-        if (p.leaderId() != nodeId) {
+        LogConfig config = topicConfigs.get(p.tp().topic());
+        if (config == null || !p.replicas().contains(nodeId)) {
             return;
         }
         Partition hosted = partitions.get(p.tp());
-        LogConfig config = topicConfigs.get(p.tp().topic());
-        if (hosted != null) {
-            hosted.updateLeaderEpoch(p.leaderEpoch());
-        } else if (config != null) {
-            becomeLeader(p.tp(), config, p.leaderEpoch());
+        if (p.leaderId() == nodeId) {
+            if (hosted != null && hosted.isLeader() && hosted.leaderEpoch() == p.leaderEpoch()) {
+                hosted.applyIsr(p.leaderEpoch(), p.isr());
+                onHighWatermarkOrIsrChanged(hosted);
+            } else {
+                becomeLeader(p.tp(), config, p.leaderEpoch(), p.replicas(), p.isr());
+            }
+        } else if (p.leaderId() >= 0) {
+            if (fetchers == null) {
+                log.warn("{}: broker {} leads at epoch {}, but this broker has no replica fetchers to follow it", p.tp(),
+                        p.leaderId(), p.leaderEpoch());
+                return;
+            }
+            becomeFollower(p.tp(), config, p.leaderId(), p.leaderEpoch());
         }
     }
 
-    /** Opens (or creates) the partition's log and starts leading it at {@code leaderEpoch}. */
+    /** Opens (or creates) the partition's log and leads it alone (single node) at {@code leaderEpoch}. */
     public Partition becomeLeader(TopicPartition tp, LogConfig config, int leaderEpoch) {
-        return partitions.computeIfAbsent(tp, k -> {
-            Log partitionLog = logManager.getOrCreateLog(tp, config);
-            // A log loaded at start was opened with the broker's defaults: the topic's own settings win.
-            if (!partitionLog.config().equals(config)) {
-                partitionLog.updateConfig(config);
+        return becomeLeader(tp, config, leaderEpoch, List.of(nodeId), List.of(nodeId));
+    }
+
+    /**
+     * Opens (or creates) the partition's log and leads it at {@code leaderEpoch} with {@code replicas} and the
+     * in-sync set {@code isr}: its fetcher (if it was a follower) stops, requests of older epochs are fenced from
+     * now on, and what was known of the followers starts afresh. An epoch older than the partition's is ignored.
+     */
+    public synchronized Partition becomeLeader(TopicPartition tp, LogConfig config, int leaderEpoch, List<Integer> replicas,
+                                               List<Integer> isr) {
+        Partition partition = partitions.computeIfAbsent(tp, k -> {
+            Partition created = create(tp, config, leaderEpoch);
+            if (replicas.size() > 1) {
+                created.startReplicated();
             }
-            Partition partition = new Partition(tp, partitionLog, nodeId, leaderEpoch, new ProducerStateManager(tp, producerStates),
-                    trafficOf(tp));
-            try {
-                observer.onCreated(partition);
-            } catch (RuntimeException e) {
-                log.warn("{}: registering its metrics failed; it serves without them", tp, e);
-            }
-            return partition;
+            return created;
         });
+        ReplicaFetchers f = fetchers;
+        if (f != null) {
+            f.removePartition(tp);
+        }
+        if (!partition.makeLeader(leaderEpoch, replicas, isr)) {
+            log.info("{}: not leading at epoch {}: the partition is already at epoch {}", tp, leaderEpoch,
+                    partition.leaderEpoch());
+        }
+        onHighWatermarkOrIsrChanged(partition);
+        return partition;
+    }
+
+    /**
+     * Opens (or creates) the partition's log and follows {@code leaderId} at {@code leaderEpoch}: produces are
+     * refused, waiting ones answered NOT_LEADER_OR_FOLLOWER, and the fetcher first truncates the log to where it
+     * agrees with the leader's (OffsetsForLeaderEpoch), then copies from it. An epoch older than the partition's is
+     * ignored.
+     *
+     * @throws IllegalStateException when no fetchers are attached
+     */
+    public synchronized Partition becomeFollower(TopicPartition tp, LogConfig config, int leaderId, int leaderEpoch) {
+        ReplicaFetchers f = fetchers;
+        if (f == null) {
+            throw new IllegalStateException(tp + ": cannot follow broker " + leaderId + ": no replica fetchers attached");
+        }
+        Partition partition = partitions.computeIfAbsent(tp, k -> {
+            Partition created = create(tp, config, leaderEpoch);
+            created.startReplicated();
+            created.makeFollower(leaderEpoch, leaderId);
+            return created;
+        });
+        if (!partition.makeFollower(leaderEpoch, leaderId)) {
+            log.info("{}: not following {} at epoch {}: the partition is already at epoch {}", tp, leaderId, leaderEpoch,
+                    partition.leaderEpoch());
+            return partition;
+        }
+        onHighWatermarkOrIsrChanged(partition);
+        f.addPartition(partition, leaderId, leaderEpoch);
+        return partition;
+    }
+
+    private Partition create(TopicPartition tp, LogConfig config, int leaderEpoch) {
+        Log partitionLog = logManager.getOrCreateLog(tp, config);
+        // A log loaded at start was opened with the broker's defaults: the topic's own settings win.
+        if (!partitionLog.config().equals(config)) {
+            partitionLog.updateConfig(config);
+        }
+        Partition partition = new Partition(tp, partitionLog, nodeId, leaderEpoch, new ProducerStateManager(tp, producerStates),
+                trafficOf(tp), clock);
+        try {
+            observer.onCreated(partition);
+        } catch (RuntimeException e) {
+            log.warn("{}: registering its metrics failed; it serves without them", tp, e);
+        }
+        return partition;
     }
 
     private PartitionTraffic trafficOf(TopicPartition tp) {
@@ -128,6 +262,10 @@ public final class ReplicaManager implements MetadataListener {
 
     /** Stops hosting the partition and deletes its log; requests waiting on it are answered now. */
     public void deletePartition(TopicPartition tp) {
+        ReplicaFetchers f = fetchers;
+        if (f != null) {
+            f.removePartition(tp);
+        }
         Partition removed = partitions.remove(tp);
         fetchPurgatory.removeKey(tp);
         producePurgatory.removeKey(tp);
@@ -161,9 +299,74 @@ public final class ReplicaManager implements MetadataListener {
 
     /** Wakes the requests waiting on {@code partition} after its log end or high watermark moved. */
     public void onLogAppended(Partition partition) {
+        onHighWatermarkOrIsrChanged(partition);
+    }
+
+    /** Rechecks the requests waiting on {@code partition}: its high watermark, ISR or role changed. */
+    public void onHighWatermarkOrIsrChanged(Partition partition) {
         TopicPartition tp = partition.topicPartition();
         producePurgatory.checkAndComplete(tp);
         fetchPurgatory.checkAndComplete(tp);
+    }
+
+    /**
+     * Records a fetch by follower {@code replicaId} from {@code fetchOffset} (its log end): the high watermark may
+     * move (waiting requests are woken) and a follower that reached it is proposed for the ISR.
+     *
+     * @return false when this broker does not lead {@code partition} or {@code replicaId} is not one of its followers
+     */
+    public boolean recordFollowerFetch(Partition partition, int replicaId, long fetchOffset) {
+        Partition.FollowerFetch result = partition.updateFollowerFetchState(replicaId, fetchOffset, clock.milliseconds());
+        if (result == null) {
+            return false;
+        }
+        if (result.highWatermarkMoved()) {
+            onHighWatermarkOrIsrChanged(partition);
+        }
+        if (result.proposedIsr() != null) {
+            log.info("{}: follower {} caught up to the high watermark {}; proposing ISR {}", partition.topicPartition(),
+                    replicaId, partition.highWatermark(), result.proposedIsr());
+            isrChanges.propose(partition, result.leaderEpoch(), result.proposedIsr());
+        }
+        return true;
+    }
+
+    /**
+     * Proposes, for every partition this broker leads, an ISR without the followers that have not caught up within
+     * {@code replica.lag.time.max.ms}. Runs on the purgatory timer every half that time; tests call it directly.
+     */
+    public void maybeShrinkIsr() {
+        long now = clock.milliseconds();
+        long lagMax = replicationConfig.replicaLagTimeMaxMs();
+        for (Partition p : partitions.values()) {
+            int epoch = p.leaderEpoch();
+            List<Integer> proposal = p.shrinkIsrProposal(now, lagMax);
+            if (proposal != null) {
+                log.info("{}: followers not caught up within {} ms; proposing ISR {} (was {})", p.topicPartition(), lagMax,
+                        proposal, p.inSyncReplicas());
+                isrChanges.propose(p, epoch, proposal);
+            }
+        }
+    }
+
+    /** Schedules the next ISR check of the chain {@code generation}; a chain replaced by a newer one stops. */
+    private void scheduleIsrCheck(long generation) {
+        if (timer == null || stopped || generation != isrCheckGeneration.get()) {
+            return;
+        }
+        long delay = Math.max(10, replicationConfig.replicaLagTimeMaxMs() / 2);
+        try {
+            timer.newTimeout(t -> {
+                try {
+                    maybeShrinkIsr();
+                } catch (RuntimeException e) {
+                    log.warn("ISR check failed; retrying at the next one", e);
+                }
+                scheduleIsrCheck(generation);
+            }, delay, TimeUnit.MILLISECONDS);
+        } catch (IllegalStateException e) {
+            // The timer was stopped: the broker is shutting down.
+        }
     }
 
     /** Snapshots every partition's producer state (periodically, and at a clean shutdown before the logs close). */
@@ -174,8 +377,17 @@ public final class ReplicaManager implements MetadataListener {
         }
     }
 
-    /** Answers every parked request now (shutdown). */
+    /** Shutdown: stops the replica fetchers and the ISR checks, then answers every parked request now. */
     public void completeAllDelayed() {
+        stopped = true;
+        ReplicaFetchers f = fetchers;
+        if (f != null) {
+            try {
+                f.close();
+            } catch (RuntimeException e) {
+                log.warn("stopping the replica fetchers failed", e);
+            }
+        }
         producePurgatory.completeAll();
         fetchPurgatory.completeAll();
     }

@@ -27,6 +27,14 @@ import java.util.List;
  * partition slice, so the payload goes from the page cache to the socket with {@code sendfile}. When fewer
  * than {@code min_bytes} are there, the fetch parks in the purgatory until an append brings enough or
  * {@code max_wait_ms} passes.
+ *
+ * <p>A fetch with {@code replica_id} ≥ 0 comes from a follower: it must be one of the partition's replicas (else
+ * INVALID_REQUEST naming it) and carry the current leader epoch (older: FENCED_LEADER_EPOCH, newer:
+ * UNKNOWN_LEADER_EPOCH). It reads up to the log end, not the high watermark, and goes out as file regions counted
+ * on the follower path. Its fetch offset is the follower's log end: it is recorded (once, when the request
+ * arrives) with {@link ReplicaManager#recordFollowerFetch}, which moves the high watermark and wakes whatever
+ * waits on it; the answer carries the leader's high watermark and log start for the follower to take.
+ * Consumers and followers alike are refused NOT_LEADER_OR_FOLLOWER by a broker that only follows the partition.
  */
 final class FetchHandler implements RequestHandler {
     /** Upper bound of one answer's records, whatever max_bytes asks: far below the frame format's 2 GiB. */
@@ -46,19 +54,37 @@ final class FetchHandler implements RequestHandler {
                 wanted.add(new Wanted(topic.getName(), new TopicPartition(topic.getName(), p.getPartition()), p));
             }
         }
-        boolean follower = request.getReplicaId() >= 0;
+        int replicaId = request.getReplicaId();
+        boolean follower = replicaId >= 0;
+        if (follower) {
+            recordFollowerFetches(wanted, replicaId);
+        }
         int minBytes = Math.max(0, request.getMinBytes());
         // An unset or huge max_bytes must not build an answer the frame format cannot carry (2 GiB).
         int maxBytes = request.getMaxBytes() > 0 ? Math.min(request.getMaxBytes(), MAX_RESPONSE_BYTES) : MAX_RESPONSE_BYTES;
-        Reads reads = read(wanted, maxBytes, follower);
+        Reads reads = read(wanted, maxBytes, replicaId);
         if (request.getMaxWaitMs() <= 0 || reads.bytes >= minBytes || reads.hasError || wanted.isEmpty()) {
             send(context, reads, follower);
             return;
         }
         reads.release();
-        DelayedFetch delayed = new DelayedFetch(context, wanted, minBytes, maxBytes, follower, request.getMaxWaitMs());
+        DelayedFetch delayed = new DelayedFetch(context, wanted, minBytes, maxBytes, replicaId, request.getMaxWaitMs());
         List<TopicPartition> keys = wanted.stream().map(Wanted::tp).toList();
         replicas.fetchPurgatory().tryCompleteElseWatch(delayed, keys);
+    }
+
+    /** Records each partition's fetch offset as the follower's log end, where the fetch is one the leader serves. */
+    private void recordFollowerFetches(List<Wanted> wanted, int replicaId) {
+        for (Wanted w : wanted) {
+            Partition partition = replicas.partition(w.tp);
+            if (partition == null || !partition.isLeader() || checkEpoch(partition, w.request.getCurrentLeaderEpoch()).isError()) {
+                continue;
+            }
+            long offset = w.request.getFetchOffset();
+            if (offset >= partition.logStartOffset() && offset <= partition.logEndOffset()) {
+                replicas.recordFollowerFetch(partition, replicaId, offset);
+            }
+        }
     }
 
     /** One partition the fetch asks for, in request order. */
@@ -85,7 +111,8 @@ final class FetchHandler implements RequestHandler {
         }
     }
 
-    private Reads read(List<Wanted> wanted, int maxBytes, boolean follower) {
+    private Reads read(List<Wanted> wanted, int maxBytes, int replicaId) {
+        boolean follower = replicaId >= 0;
         Reads reads = new Reads();
         long remaining = maxBytes;
         for (Wanted w : wanted) {
@@ -105,7 +132,10 @@ final class FetchHandler implements RequestHandler {
                         .setLogStartOffset(partition.logStartOffset())
                         .setLogEndOffset(partition.logEndOffset())
                         .setLeaderEpoch(partition.leaderEpoch());
-                error = checkEpoch(partition, w.request.getCurrentLeaderEpoch());
+                error = checkRole(partition, replicaId);
+                if (!error.isError()) {
+                    error = checkEpoch(partition, w.request.getCurrentLeaderEpoch());
+                }
                 if (!error.isError() && remaining > 0) {
                     int partitionMax = w.request.getPartitionMaxBytes() > 0 ? w.request.getPartitionMaxBytes() : Integer.MAX_VALUE;
                     int limit = (int) Math.min(partitionMax, remaining);
@@ -138,6 +168,19 @@ final class FetchHandler implements RequestHandler {
             reads.partitions.add(partition);
         }
         return reads;
+    }
+
+    /** NOT_LEADER_OR_FOLLOWER on a follower; INVALID_REQUEST for a follower fetch from a broker not a replica. */
+    static ApiError checkRole(Partition partition, int replicaId) {
+        if (!partition.isLeader()) {
+            return ApiError.of(ErrorCode.NOT_LEADER_OR_FOLLOWER, partition.topicPartition() + ": this broker follows broker "
+                    + partition.leaderId() + " at leader epoch " + partition.leaderEpoch());
+        }
+        if (replicaId >= 0 && !partition.replicas().contains(replicaId)) {
+            return ApiError.of(ErrorCode.INVALID_REQUEST, partition.topicPartition() + ": broker " + replicaId
+                    + " is not a replica (replicas " + partition.replicas() + ") and may not fetch as a follower");
+        }
+        return ApiError.NONE;
     }
 
     /** FENCED_ or UNKNOWN_LEADER_EPOCH when a request names an epoch (≥ 0) other than the partition's. */
@@ -199,15 +242,15 @@ final class FetchHandler implements RequestHandler {
         private final List<Wanted> wanted;
         private final int minBytes;
         private final int maxBytes;
-        private final boolean follower;
+        private final int replicaId;
 
-        DelayedFetch(RequestContext context, List<Wanted> wanted, int minBytes, int maxBytes, boolean follower, long delayMs) {
+        DelayedFetch(RequestContext context, List<Wanted> wanted, int minBytes, int maxBytes, int replicaId, long delayMs) {
             super(delayMs);
             this.context = context;
             this.wanted = wanted;
             this.minBytes = minBytes;
             this.maxBytes = maxBytes;
-            this.follower = follower;
+            this.replicaId = replicaId;
         }
 
         @Override
@@ -215,7 +258,7 @@ final class FetchHandler implements RequestHandler {
             if (!context.isOpen()) {
                 return forceComplete();
             }
-            Reads reads = read(wanted, maxBytes, follower);
+            Reads reads = read(wanted, maxBytes, replicaId);
             boolean enough = reads.bytes >= minBytes || reads.hasError;
             reads.release();
             return enough && forceComplete();
@@ -224,7 +267,7 @@ final class FetchHandler implements RequestHandler {
         @Override
         protected void onComplete() {
             if (context.isOpen()) {
-                send(context, read(wanted, maxBytes, follower), follower);
+                send(context, read(wanted, maxBytes, replicaId), replicaId >= 0);
             }
         }
 

@@ -30,6 +30,13 @@ import org.slf4j.LoggerFactory;
  * {@code acks=0} gets no answer, {@code acks=1} is answered once the leader has appended, {@code acks=all}
  * once the high watermark has passed every appended batch (it parks in the purgatory until then).
  *
+ * <p>min.insync.replicas (the topic's, else the broker's): an {@code acks=all} produce to a partition whose ISR is
+ * smaller is refused with NOT_ENOUGH_REPLICAS before anything is appended. If the ISR shrinks below it while the
+ * produce waits, the answer, once the high watermark has passed the batch, is NOT_ENOUGH_REPLICAS_AFTER_APPEND
+ * (Kafka's behaviour): the batch is in the log and committed by the smaller ISR, but not with the redundancy the
+ * producer asked for; it retries (an idempotent producer's retry is then answered as a duplicate). If the broker
+ * stops leading the partition while the produce waits, the answer is NOT_LEADER_OR_FOLLOWER at once.
+ *
  * <p>A retry of an idempotent producer's batch that the partition still remembers is answered like the
  * original was, {@code NONE} with the original base offset (as Kafka does), and nothing is written again.
  */
@@ -59,7 +66,7 @@ final class ProduceHandler implements RequestHandler {
                     TopicPartition tp = new TopicPartition(topic.getName(), p.getPartition());
                     Appended result = requestError.isError()
                             ? new Appended(tp, null, null, requestError)
-                            : append(tp, raw, position, p.getRecordsSize());
+                            : append(tp, raw, position, p.getRecordsSize(), acks);
                     position += Math.max(0, p.getRecordsSize());
                     appended.add(result);
                 }
@@ -110,7 +117,7 @@ final class ProduceHandler implements RequestHandler {
         return ApiError.NONE;
     }
 
-    private Appended append(TopicPartition tp, ByteBuf raw, int position, int size) {
+    private Appended append(TopicPartition tp, ByteBuf raw, int position, int size, int acks) {
         if (!writableByClients.test(tp.topic())) {
             return new Appended(tp, null, null, ApiError.of(ErrorCode.INVALID_TOPIC, tp.topic() + " is an internal topic"));
         }
@@ -122,8 +129,10 @@ final class ProduceHandler implements RequestHandler {
             return new Appended(tp, partition, null, ApiError.of(ErrorCode.CORRUPT_MESSAGE, tp + ": no record batch"));
         }
         AppendResult result;
+        int minIsr = acks == -1 ? replicas.minInsyncReplicas(tp.topic()) : 0;
+        int epoch = partition.leaderEpoch();
         try {
-            result = partition.appendAsLeader(raw.nioBuffer(position, size));
+            result = partition.appendAsLeader(raw.nioBuffer(position, size), acks, Math.max(1, minIsr));
         } catch (RuntimeException e) {
             return new Appended(tp, partition, null, ApiError.from(e, tp));
         }
@@ -135,7 +144,7 @@ final class ProduceHandler implements RequestHandler {
             // Outside the append's error handling: a waiter failing to answer must not turn a done append into an error.
             replicas.onLogAppended(partition);
         }
-        return new Appended(tp, partition, result, ApiError.NONE);
+        return new Appended(tp, partition, result, ApiError.NONE, epoch, minIsr);
     }
 
     private void send(RequestContext context, List<Appended> appended, ApiError overrideForWaiting) {
@@ -150,7 +159,15 @@ final class ProduceHandler implements RequestHandler {
             }
             ApiError error = a.error;
             if (!error.isError() && overrideForWaiting != null && !a.committed()) {
-                error = overrideForWaiting;
+                error = a.leaderChanged() ? ApiError.of(ErrorCode.NOT_LEADER_OR_FOLLOWER, a.tp + ": this broker stopped"
+                        + " leading the partition (epoch " + a.leaderEpoch + ") before the high watermark reached the batch")
+                        : overrideForWaiting;
+            }
+            if (!error.isError() && overrideForWaiting != null && a.result != null && a.minInsyncReplicas > 0
+                    && a.partition.inSyncReplicas().size() < a.minInsyncReplicas) {
+                error = ApiError.of(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, a.tp + ": written, but the in-sync"
+                        + " replicas " + a.partition.inSyncReplicas() + " are now fewer than min.insync.replicas="
+                        + a.minInsyncReplicas);
             }
             if (error.isError()) {
                 context.countError(error.code());
@@ -170,14 +187,27 @@ final class ProduceHandler implements RequestHandler {
         context.send(Response.newBuilder().setProduce(body));
     }
 
-    /** One partition's part of the request and what became of it. */
-    private record Appended(TopicPartition tp, Partition partition, AppendResult result, ApiError error) {
+    /**
+     * One partition's part of the request and what became of it: the leader epoch it was appended under, and the
+     * min.insync.replicas it must still meet when committed (0 unless acks=all).
+     */
+    private record Appended(TopicPartition tp, Partition partition, AppendResult result, ApiError error,
+                            int leaderEpoch, int minInsyncReplicas) {
+        Appended(TopicPartition tp, Partition partition, AppendResult result, ApiError error) {
+            this(tp, partition, result, error, -1, 0);
+        }
+
         /**
          * True once the high watermark has passed everything appended, or the original of a retried batch
-         * (or there is nothing to wait for).
+         * (or there is nothing to wait for), while this broker still leads at the epoch of the append.
          */
         boolean committed() {
-            return result == null || partition.highWatermark() > result.lastOffset();
+            return result == null || (!leaderChanged() && partition.highWatermark() > result.lastOffset());
+        }
+
+        /** This broker no longer leads the partition at the epoch the batch was appended under. */
+        boolean leaderChanged() {
+            return result != null && (!partition.isLeader() || partition.leaderEpoch() != leaderEpoch);
         }
     }
 
@@ -196,7 +226,7 @@ final class ProduceHandler implements RequestHandler {
         @Override
         public boolean tryComplete() {
             for (Appended a : appended) {
-                if (!a.error.isError() && !a.committed()) {
+                if (!a.error.isError() && !a.committed() && !a.leaderChanged()) {
                     return false;
                 }
             }

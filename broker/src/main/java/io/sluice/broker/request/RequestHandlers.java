@@ -4,6 +4,7 @@ import io.sluice.broker.group.GroupCoordinator;
 import io.sluice.broker.metadata.MetadataStore;
 import io.sluice.broker.metadata.Topics;
 import io.sluice.broker.partition.ReplicaManager;
+import io.sluice.broker.partition.ReplicationConfig;
 import io.sluice.broker.producer.ProducerIdManager;
 import io.sluice.broker.server.BrokerConfig;
 import io.sluice.proto.message.Request;
@@ -18,7 +19,13 @@ public final class RequestHandlers {
                           ProducerIdManager producerIds, GroupCoordinator groups) {
     }
 
+    /**
+     * The dispatcher. It also hands the broker's replication settings ({@code replica.lag.time.max.ms},
+     * {@code min.insync.replicas}) to the replica manager, until the broker passes them when it builds it.
+     */
     public static RequestDispatcher dispatcher(Context c) {
+        c.replicas().updateReplicationConfig(new ReplicationConfig(c.config().getLong(BrokerConfig.REPLICA_LAG_TIME_MAX_MS),
+                c.config().getInt(BrokerConfig.MIN_INSYNC_REPLICAS)));
         return RequestDispatcher.builder()
                 .register(Request.BodyCase.METADATA, new MetadataHandler(c.metadata(), c.replicas()))
                 .register(Request.BodyCase.CREATE_TOPICS, new CreateTopicsHandler(c.metadata(),
@@ -26,6 +33,7 @@ public final class RequestHandlers {
                 .register(Request.BodyCase.DELETE_TOPICS, new DeleteTopicsHandler(c.metadata()))
                 .register(Request.BodyCase.PRODUCE, new ProduceHandler(c.replicas(), topic -> !Topics.isInternal(topic)))
                 .register(Request.BodyCase.FETCH, new FetchHandler(c.replicas()))
+                .register(Request.BodyCase.OFFSETS_FOR_LEADER_EPOCH, new OffsetsForLeaderEpochHandler(c.replicas()))
                 .register(Request.BodyCase.LIST_OFFSETS, new ListOffsetsHandler(c.replicas()))
                 .register(Request.BodyCase.INIT_PRODUCER_ID, new InitProducerIdHandler(c.producerIds()))
                 .register(Request.BodyCase.OFFSET_COMMIT, new OffsetCommitHandler(c.groups()))

@@ -38,6 +38,7 @@ public final class BrokerConfig {
     public static final String NUM_PARTITIONS = "num.partitions";
     public static final String DEFAULT_REPLICATION_FACTOR = "default.replication.factor";
     public static final String MIN_INSYNC_REPLICAS = "min.insync.replicas";
+    public static final String REPLICA_LAG_TIME_MAX_MS = "replica.lag.time.max.ms";
     public static final String OFFSETS_TOPIC_NUM_PARTITIONS = "offsets.topic.num.partitions";
     public static final String LOG_SEGMENT_BYTES = "log.segment.bytes";
     public static final String LOG_ROLL_MS = "log.roll.ms";
@@ -72,6 +73,7 @@ public final class BrokerConfig {
         k.put(NUM_PARTITIONS, "1");
         k.put(DEFAULT_REPLICATION_FACTOR, "1");
         k.put(MIN_INSYNC_REPLICAS, "1");
+        k.put(REPLICA_LAG_TIME_MAX_MS, "30000");
         k.put(OFFSETS_TOPIC_NUM_PARTITIONS, "8");
         LogConfig d = LogConfig.DEFAULT;
         k.put(LOG_SEGMENT_BYTES, Integer.toString(d.segmentBytes()));
@@ -148,6 +150,7 @@ public final class BrokerConfig {
         intIn(NUM_PARTITIONS, 1, 10_000);
         intIn(DEFAULT_REPLICATION_FACTOR, 1, Short.MAX_VALUE);
         intIn(MIN_INSYNC_REPLICAS, 1, Short.MAX_VALUE);
+        longIn(REPLICA_LAG_TIME_MAX_MS, 1, Long.MAX_VALUE);
         intIn(OFFSETS_TOPIC_NUM_PARTITIONS, 1, 1000);
         longIn(LOG_FLUSH_SCHEDULER_INTERVAL_MS, 1, Long.MAX_VALUE);
         longIn(LOG_FLUSH_OFFSET_CHECKPOINT_INTERVAL_MS, 1, Long.MAX_VALUE);

@@ -82,6 +82,8 @@ record PartitionFiles(Path path, List<SegmentFiles> segments, List<Finding> find
                     }
                 } else if (name.endsWith(Segment.DELETED_SUFFIX)) {
                     findings.add(new Finding(p, false, "renamed for deletion; the broker deletes it when no reader holds it"));
+                } else if (name.equals("leader-epoch-checkpoint")) {
+                    findings.add(new Finding(p, false, "the leader-epoch checkpoint: which epoch wrote which offsets"));
                 } else if (name.endsWith(".prepared")) {
                     findings.add(new Finding(p, false, "the next segment's data file, prepared ahead of a roll"));
                 } else {

@@ -1238,6 +1238,14 @@ class LogModelProperties {
                     + sum + ", the model " + model.sizeInBytes());
             check(log.segmentCount() == segments.size(), () -> "segmentCount() " + log.segmentCount());
             check(log.recoveryPoint() <= model.logEnd(), () -> "recovery point " + log.recoveryPoint() + " past the log end");
+            // The leader-epoch cache holds the first offset of each epoch still in the log (epochs only grow here).
+            List<EpochEntry> epochs = new ArrayList<>();
+            for (LogModel.Batch b : model.batches().values()) {
+                if (epochs.isEmpty() || b.epoch() > epochs.get(epochs.size() - 1).epoch()) {
+                    epochs.add(new EpochEntry(b.epoch(), b.baseOffset()));
+                }
+            }
+            check(log.epochEntries().equals(epochs), () -> "leader epochs " + log.epochEntries() + ", the model's " + epochs);
             if (deterministic()) {
                 checkFiles(bases);
             }
@@ -1246,6 +1254,7 @@ class LogModelProperties {
         /** With the same-thread executor every deletion is done at once: the directory holds exactly the segments. */
         private void checkFiles(List<Long> bases) {
             TreeSet<String> allowed = new TreeSet<>();
+            allowed.add(LeaderEpochCache.FILE_NAME);
             for (long base : bases) {
                 allowed.add(Segment.fileName(base, Segment.LOG_SUFFIX));
                 allowed.add(Segment.fileName(base, Segment.INDEX_SUFFIX));

@@ -89,6 +89,10 @@ class MetricsIT {
         }
         long[] followerBytes = new long[1];
         long[] followerRecords = new long[1];
+        // Only a replica may fetch as a follower: broker 2 is named one (outside the ISR, so the HW is unchanged).
+        var replicas = broker.broker().replicaManager();
+        var p0 = replicas.partition(new io.sluice.proto.TopicPartition(TOPIC, 0));
+        replicas.becomeLeader(p0.topicPartition(), p0.log().config(), p0.leaderEpoch(), List.of(1, 2), List.of(1));
         fetch(0, 0, 16 << 20, 2, 0, followerBytes, followerRecords);
         assertThat(consumerBytes[0]).isEqualTo(bytesIn);
         assertThat(followerBytes[0]).isEqualTo(bytesPerPartition[0]);

@@ -8,9 +8,11 @@ import io.sluice.broker.log.LogSlice;
 import io.sluice.broker.producer.ProducerStateManager;
 import io.sluice.broker.producer.ProducerStateStore;
 import io.sluice.broker.state.BrokerStore;
+import io.sluice.broker.testing.ManualClock;
 import io.sluice.broker.testing.TestBatches;
 import io.sluice.broker.util.Clock;
 import io.sluice.proto.TopicPartition;
+import io.sluice.proto.message.ErrorCode;
 import io.sluice.proto.record.RecordBatch;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -28,13 +30,15 @@ class PartitionTest {
     private Log log;
     private BrokerStore store;
     private Partition partition;
+    private final ManualClock clock = new ManualClock(1_000_000);
 
     @BeforeEach
     void open() {
         log = Log.open(tp, dir.resolve(tp.dirName()), LogConfig.DEFAULT.withSegmentBytes(1 << 20).withPrefillBytes(0),
                 Clock.SYSTEM, Runnable::run, false, 0);
         store = BrokerStore.open(dir.resolve("meta"));
-        partition = new Partition(tp, log, 1, 0, new ProducerStateManager(tp, new ProducerStateStore(store)));
+        partition = new Partition(tp, log, 1, 0, new ProducerStateManager(tp, new ProducerStateStore(store)),
+                PartitionTraffic.NONE, clock);
     }
 
     @AfterEach
@@ -52,7 +56,7 @@ class PartitionTest {
 
     @Test
     void consumersReadNothingAboveTheHighWatermarkWhileAFollowerLags() throws Exception {
-        partition.updateInSyncReplicas(List.of(1, 2));
+        partition.makeLeader(1, List.of(1, 2), List.of(1, 2));
         for (int i = 0; i < 4; i++) {
             partition.appendAsLeader(TestBatches.batch(i * 5L, 5, 10, 1));
         }
@@ -61,21 +65,21 @@ class PartitionTest {
         try (LogSlice slice = partition.read(0, 1 << 20, true)) {
             assertThat(slice.isEmpty()).isTrue();
         }
-        partition.updateFollowerLogEnd(2, 10);
+        partition.updateFollowerFetchState(2, 10, clock.milliseconds());
         assertThat(partition.highWatermark()).isEqualTo(10);
         assertThat(lastOffsetRead(partition.read(0, 1 << 20, true))).isEqualTo(9);
         assertThat(lastOffsetRead(partition.read(0, 1 << 20, false))).as("followers read to the log end").isEqualTo(19);
-        partition.updateFollowerLogEnd(2, 7); // a stale report never moves it back
+        partition.updateFollowerFetchState(2, 7, clock.milliseconds()); // a stale report never moves it back
         assertThat(partition.highWatermark()).isEqualTo(10);
-        partition.updateInSyncReplicas(List.of(1)); // replica 2 dropped out of the ISR
+        assertThat(partition.applyIsr(1, List.of(1))).isTrue(); // replica 2 dropped out of the ISR
         assertThat(partition.highWatermark()).isEqualTo(20);
     }
 
     @Test
     void aNewerLeaderEpochStampsLaterAppendsAndAnOlderOneIsIgnored() throws Exception {
         partition.appendAsLeader(TestBatches.batch(0, 1, 10, 1));
-        partition.updateLeaderEpoch(3);
-        partition.updateLeaderEpoch(2);
+        partition.makeLeader(3, List.of(1), List.of(1));
+        partition.makeLeader(2, List.of(1), List.of(1));
         assertThat(partition.leaderEpoch()).isEqualTo(3);
         partition.appendAsLeader(TestBatches.batch(0, 1, 10, 1));
         try (LogSlice slice = partition.read(0, 1 << 20, false)) {
@@ -84,6 +88,83 @@ class PartitionTest {
             assertThat(first.partitionLeaderEpoch()).isZero();
             assertThat(RecordBatch.at(bytes, first.sizeInBytes()).partitionLeaderEpoch()).isEqualTo(3);
         }
+    }
+
+    @Test
+    void theHighWatermarkIsTheSmallestLogEndInTheIsr() {
+        partition.makeLeader(1, List.of(1, 2, 3), List.of(1, 2, 3));
+        partition.appendAsLeader(TestBatches.batch(0, 10, 10, 1));
+        partition.updateFollowerFetchState(2, 10, clock.milliseconds());
+        assertThat(partition.highWatermark()).as("replica 3 has not fetched").isZero();
+        partition.updateFollowerFetchState(3, 4, clock.milliseconds());
+        assertThat(partition.highWatermark()).isEqualTo(4);
+        partition.updateFollowerFetchState(3, 10, clock.milliseconds());
+        assertThat(partition.highWatermark()).isEqualTo(10);
+    }
+
+    @Test
+    void aFollowerThatDoesNotCatchUpWithinTheLagTimeIsProposedOutOfTheIsr() {
+        partition.makeLeader(1, List.of(1, 2, 3), List.of(1, 2, 3));
+        partition.appendAsLeader(TestBatches.batch(0, 10, 10, 1));
+        assertThat(partition.shrinkIsrProposal(clock.milliseconds(), 1000)).as("in sync when leadership began").isNull();
+        clock.advance(600);
+        partition.updateFollowerFetchState(2, 10, clock.milliseconds()); // caught up
+        partition.updateFollowerFetchState(3, 3, clock.milliseconds()); // behind
+        clock.advance(600);
+        assertThat(partition.shrinkIsrProposal(clock.milliseconds(), 1000)).containsExactly(1, 2);
+        assertThat(partition.applyIsr(1, List.of(1, 2))).isTrue();
+        assertThat(partition.highWatermark()).as("3 no longer holds it back").isEqualTo(10);
+        assertThat(partition.applyIsr(0, List.of(1))).as("a change from an older epoch").isFalse();
+    }
+
+    @Test
+    void aFollowerKeepingPaceWithASteadyStreamStaysInSync() {
+        partition.makeLeader(1, List.of(1, 2), List.of(1, 2));
+        long offset = 0;
+        for (int i = 0; i < 10; i++) {
+            partition.appendAsLeader(TestBatches.batch(offset, 5, 10, 1));
+            // Each fetch reaches the log end the leader had at the previous fetch, never the current one.
+            partition.updateFollowerFetchState(2, offset, clock.milliseconds());
+            offset += 5;
+            clock.advance(400);
+        }
+        assertThat(partition.shrinkIsrProposal(clock.milliseconds(), 1000)).isNull();
+    }
+
+    @Test
+    void aFollowerReachingTheHighWatermarkIsProposedBackIntoTheIsr() {
+        partition.makeLeader(1, List.of(1, 2), List.of(1));
+        partition.appendAsLeader(TestBatches.batch(0, 10, 10, 1));
+        assertThat(partition.highWatermark()).isEqualTo(10);
+        assertThat(partition.updateFollowerFetchState(2, 5, clock.milliseconds()).proposedIsr()).isNull();
+        Partition.FollowerFetch caughtUp = partition.updateFollowerFetchState(2, 10, clock.milliseconds());
+        assertThat(caughtUp.proposedIsr()).containsExactly(1, 2);
+        assertThat(partition.applyIsr(caughtUp.leaderEpoch(), caughtUp.proposedIsr())).isTrue();
+        assertThat(partition.inSyncReplicas()).containsExactly(1, 2);
+        assertThat(partition.updateFollowerFetchState(4, 10, clock.milliseconds())).as("not a replica").isNull();
+    }
+
+    @Test
+    void acksAllIsRefusedBeforeAppendingWhileTheIsrIsBelowTheMinimum() {
+        partition.makeLeader(1, List.of(1, 2), List.of(1));
+        AppendResult refused = partition.appendAsLeader(TestBatches.batch(0, 5, 10, 1), -1, 2);
+        assertThat(refused.error()).isEqualTo(ErrorCode.NOT_ENOUGH_REPLICAS);
+        assertThat(partition.logEndOffset()).isZero();
+        assertThat(partition.appendAsLeader(TestBatches.batch(0, 5, 10, 1), 1, 2).isError()).as("acks=1 is not held").isFalse();
+        partition.updateFollowerFetchState(2, 5, clock.milliseconds());
+        partition.applyIsr(1, List.of(1, 2));
+        assertThat(partition.appendAsLeader(TestBatches.batch(0, 5, 10, 1), -1, 2).isError()).isFalse();
+    }
+
+    @Test
+    void aFollowerRefusesProducesAndAppendsFromAnOlderEpoch() {
+        partition.appendAsLeader(TestBatches.batch(0, 5, 10, 1));
+        assertThat(partition.makeFollower(3, 2)).isTrue();
+        assertThat(partition.appendAsLeader(TestBatches.batch(0, 5, 10, 1)).error()).isEqualTo(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+        assertThat(partition.makeLeader(2, List.of(1, 2), List.of(1, 2))).as("older epoch").isFalse();
+        ByteBuffer leaderBatch = TestBatches.batch(0, 5, 10, 1);
+        RecordBatch.at(leaderBatch, 0);
+        assertThat(partition.appendAsFollower(leaderBatch.duplicate(), 2)).isNull();
     }
 
     private static long lastOffsetRead(LogSlice slice) throws Exception {
