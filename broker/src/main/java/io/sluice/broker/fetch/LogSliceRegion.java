@@ -40,6 +40,7 @@ public final class LogSliceRegion extends DefaultFileRegion implements SocketPay
         this.slice = slice;
         this.traffic = traffic;
         this.follower = follower;
+        traffic.queued(slice.length(), follower);
     }
 
     /** The slice being sent. */

@@ -22,7 +22,9 @@ import java.util.function.ToDoubleFunction;
  *   {@code sluice_topic_records_out_total{path}} (fetch answers as they reach the socket; {@code path} is
  *   {@code consumer} or {@code follower});
  *   <li>per fetch path, {@code sluice_fetch_payload_bytes_total{path,mode}}: payload bytes sent as a
- *   {@code file_region} ({@code sendfile}) or {@code copied};
+ *   {@code file_region} ({@code sendfile}) or {@code copied}, counted where they reach the socket, and
+ *   {@code sluice_fetch_payload_queued_bytes_total{path}}, counted where fetch answers hand them to the channel:
+ *   the zero-copy share is the first over the second;
  *   <li>per partition, gauges read at scrape time: {@code sluice_partition_log_size_bytes},
  *   {@code sluice_partition_segments}, {@code sluice_partition_log_end_offset},
  *   {@code sluice_partition_high_watermark}; registered when the partition is created, removed when it
@@ -36,12 +38,20 @@ public final class PartitionMetrics implements PartitionObserver {
     private final MeterRegistry registry;
     /** [follower ? 1 : 0][zeroCopy ? 0 : 1]. */
     private final Counter[][] payload = new Counter[2][2];
+    /** [follower ? 1 : 0]. */
+    private final Counter[] queued = new Counter[2];
     private final ConcurrentHashMap<String, TopicMeters> topics = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<TopicPartition, List<Meter>> gauges = new ConcurrentHashMap<>();
 
     PartitionMetrics(MeterRegistry registry) {
         this.registry = registry;
         for (int path = 0; path < 2; path++) {
+            queued[path] = Counter.builder("sluice.fetch.payload.queued")
+                    .description("Fetched record bytes handed to the channel, by fetch path: the zero-copy share is "
+                            + "sluice_fetch_payload_bytes_total{mode=\"file_region\"} over this")
+                    .baseUnit("bytes")
+                    .tag("path", pathName(path == 1))
+                    .register(registry);
             for (int mode = 0; mode < 2; mode++) {
                 payload[path][mode] = Counter.builder("sluice.fetch.payload")
                         .description("Fetched record bytes handed to the socket, by fetch path and by how they were sent")
@@ -133,6 +143,11 @@ public final class PartitionMetrics implements PartitionObserver {
         public void appended(int records, int bytes) {
             recordsIn.increment(records);
             bytesIn.increment(bytes);
+        }
+
+        @Override
+        public void queued(long bytes, boolean follower) {
+            queued[follower ? 1 : 0].increment(bytes);
         }
 
         @Override

@@ -14,12 +14,23 @@ public interface PartitionTraffic {
         }
 
         @Override
+        public void queued(long bytes, boolean follower) {
+        }
+
+        @Override
         public void fetched(long records, long bytes, boolean follower, boolean zeroCopy) {
         }
     };
 
     /** A produce appended {@code records} records in {@code bytes} bytes of batches. */
     void appended(int records, int bytes);
+
+    /**
+     * A fetch answer's slice of {@code bytes} bytes was handed to the channel (on a request thread). Set against
+     * what {@link #fetched} then sees reach the socket as a file region, it is what shows whether the payload
+     * really went out by {@code sendfile}: a handler that copied it on the way would leave this count alone.
+     */
+    void queued(long bytes, boolean follower);
 
     /**
      * A fetch answer's slice of {@code records} records in {@code bytes} bytes went to the socket.
