@@ -156,7 +156,7 @@ public final class SluiceBroker implements AutoCloseable {
         });
         started.push(this::stopHandlers);
         boundPort = server.start();
-        // Second, so that a taken metrics.port stops the start before any state is opened; stopped first.
+        // Right after the listener, before the quorum and the listeners start serving; stopped first.
         metricsServer = new MetricsServer(config.host(), config.metricsPort(), metrics::scrape);
         started.push(metricsServer);
         metricsServer.start();
