@@ -57,12 +57,13 @@ final class ProduceCommand implements Callable<Integer> {
             throw e;
         }
         VerifyProducer sender;
-        try (AckFile.Writer file = new AckFile.Writer(common.acked, runId, common.topic)) {
+        try (AckFile.Writer file = new AckFile.Writer(common.acked, runId, common.topic, err)) {
             sender = new VerifyProducer(producer, common.topic, runId, produce.recordSize, file, acked, err);
             err.println("sluice-verify: run " + AckFile.hex(runId) + " to " + common.topic);
             try (sender; Progress progress = new Progress(err, sender::progress)) {
                 long start = System.nanoTime();
                 for (long seq = 0; seq < messages; seq++) {
+                    file.checkHealthy(); // a broken acked file ends the run now, not after all the sends
                     VerifyProducer.pace(produce.throughput, start, seq);
                     sender.send(seq);
                 }
