@@ -8,13 +8,15 @@ import java.util.TreeSet;
 
 /**
  * The acknowledged records of one topic: per partition, the offset, run id and sequence of every record the broker
- * acknowledged, in primitive arrays (24 bytes a record). Thread-safe: guarded by this object's monitor (the
+ * acknowledged, in primitive arrays (24 bytes a record; up to 36 while an array grows, 40 while sorting). Thread-safe: guarded by this object's monitor (the
  * producer's I/O thread adds while a reader may look at the count).
  */
 final class AckedRecords {
     private final Map<Integer, Part> parts = new TreeMap<>();
     private final Set<Long> runs = new TreeSet<>();
     private long count;
+    private long lastRun;
+    private boolean lastRunKnown;
 
     /** One partition's acknowledged records, in the order added until {@link #sorted} orders them by offset. */
     static final class Part {
@@ -23,9 +25,11 @@ final class AckedRecords {
         long[] sequences = new long[64];
         int size;
 
+        long maxOffset = -1;
+
         private void add(long offset, long runId, long sequence) {
             if (size == offsets.length) {
-                int n = size * 2;
+                int n = size + (size >> 1); // 1.5x: a growing copy is the peak of memory
                 offsets = Arrays.copyOf(offsets, n);
                 runIds = Arrays.copyOf(runIds, n);
                 sequences = Arrays.copyOf(sequences, n);
@@ -33,29 +37,12 @@ final class AckedRecords {
             offsets[size] = offset;
             runIds[size] = runId;
             sequences[size] = sequence;
+            maxOffset = Math.max(maxOffset, offset);
             size++;
         }
 
         private void sortByOffset() {
-            for (int i = 1; i < size; i++) {
-                if (offsets[i] < offsets[i - 1]) {
-                    Integer[] order = new Integer[size];
-                    Arrays.setAll(order, k -> k);
-                    Arrays.sort(order, (a, b) -> Long.compare(offsets[a], offsets[b]));
-                    long[] o = new long[size];
-                    long[] r = new long[size];
-                    long[] s = new long[size];
-                    for (int k = 0; k < size; k++) {
-                        o[k] = offsets[order[k]];
-                        r[k] = runIds[order[k]];
-                        s[k] = sequences[order[k]];
-                    }
-                    offsets = o;
-                    runIds = r;
-                    sequences = s;
-                    return;
-                }
-            }
+            OffsetSort.sort(offsets, runIds, sequences, size);
         }
     }
 
@@ -65,7 +52,11 @@ final class AckedRecords {
 
     synchronized void add(int partition, long offset, long runId, long sequence) {
         parts.computeIfAbsent(partition, p -> new Part()).add(offset, runId, sequence);
-        runs.add(runId);
+        if (!lastRunKnown || runId != lastRun) { // one set look-up (and boxed Long) per change of run, not per record
+            runs.add(runId);
+            lastRun = runId;
+            lastRunKnown = true;
+        }
         count++;
     }
 
@@ -81,13 +72,7 @@ final class AckedRecords {
     /** Per partition with acknowledged records, the offset after the highest one. */
     synchronized Map<Integer, Long> endOffsets() {
         Map<Integer, Long> ends = new TreeMap<>();
-        parts.forEach((p, part) -> {
-            long max = -1;
-            for (int i = 0; i < part.size; i++) {
-                max = Math.max(max, part.offsets[i]);
-            }
-            ends.put(p, max + 1);
-        });
+        parts.forEach((p, part) -> ends.put(p, part.maxOffset + 1));
         return ends;
     }
 

@@ -55,12 +55,12 @@ final class Checker {
 
         void add(long offset, long runId, long sequence) {
             if (size == offsets.length) {
-                int n = size * 2;
+                int n = size + (size >> 1);
                 offsets = Arrays.copyOf(offsets, n);
                 runIds = Arrays.copyOf(runIds, n);
                 sequences = Arrays.copyOf(sequences, n);
             }
-            if (size > 0 && offset <= offsets[size - 1]) {
+            if (size > 0 && offset < offsets[size - 1]) {
                 ordered = false;
             }
             offsets[size] = offset;
@@ -69,18 +69,24 @@ final class Checker {
             size++;
         }
 
-        /** The index of {@code offset}, or -1. */
+        /** Orders the records by offset, once, so that {@link #find} is a binary search. */
+        void sort() {
+            if (!ordered) {
+                OffsetSort.sort(offsets, runIds, sequences, size);
+                ordered = true;
+            }
+        }
+
+        /** The index of (the first record at) {@code offset}, or -1; after {@link #sort}. */
         int find(long offset) {
-            if (ordered) {
-                int i = Arrays.binarySearch(offsets, 0, size, offset);
-                return i >= 0 ? i : -1;
+            int i = Arrays.binarySearch(offsets, 0, size, offset);
+            if (i < 0) {
+                return -1;
             }
-            for (int i = 0; i < size; i++) {
-                if (offsets[i] == offset) {
-                    return i;
-                }
+            while (i > 0 && offsets[i - 1] == offset) {
+                i--;
             }
-            return -1;
+            return i;
         }
 
         boolean refused(long offset) {
@@ -192,6 +198,7 @@ final class Checker {
             int p = e.getKey();
             AckedRecords.Part a = e.getValue();
             Observed o = partitions.getOrDefault(p, new Observed());
+            o.sort();
             for (int i = 0; i < a.size; i++) {
                 if (!runs.contains(a.runIds[i])) {
                     continue;
