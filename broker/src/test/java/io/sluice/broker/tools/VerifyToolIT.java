@@ -206,4 +206,46 @@ class VerifyToolIT {
         assertThat(consume("restart")).isZero();
         assertThat(lastLine()).startsWith("acked=" + ackedLines + " ").contains(" lost=0 duplicated=0 reordered=0");
     }
+
+    @Test
+    void aBrokerGoneForGoodStillEndsWithTheResultLine() throws Exception {
+        CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> verify("run", "--bootstrap", bootstrap(),
+                "--topic", "gone", "--partitions", "2", "--seconds", "3", "--throughput", "2000", "--acked",
+                acked.toString(), "--timeout-ms", "1500", "--producer-prop", "request.timeout.ms=1000",
+                "--producer-prop", "delivery.timeout.ms=2000", "--producer-prop", "max.block.ms=500"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(acked) && Files.size(acked) > 20_000);
+        broker.close();
+        broker = null;
+        int code = run.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        String line = lastLine();
+        String stderr = err.toString(StandardCharsets.UTF_8);
+        assertThat(code).as("%s%n%s", line, stderr).isEqualTo(1);
+        assertThat(line).matches("acked=[1-9][0-9]* consumed=[0-9]+ lost=[0-9]+ duplicated=0 reordered=0 corrupt=0");
+        long ackedCount = Long.parseLong(line.replaceAll("acked=([0-9]+) .*", "$1"));
+        long consumed = Long.parseLong(line.replaceAll(".* consumed=([0-9]+) .*", "$1"));
+        long lost = Long.parseLong(line.replaceAll(".* lost=([0-9]+) .*", "$1"));
+        assertThat(consumed + lost).as("every acknowledged record read or lost").isEqualTo(ackedCount);
+        assertThat(stderr).contains("not read to the end: gone-0 at offset").contains("gone-1 at offset");
+    }
+
+    @Test
+    void aRunWhoseProducingFailsStopsItsReaderBeforeClosingIt() throws Exception {
+        // The acked file is a pipe whose reader goes away: the next append fails (broken pipe), and so does the run.
+        Path fifo = dir.resolve("acked.fifo");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> verify("run", "--bootstrap", bootstrap(),
+                "--topic", "broken", "--seconds", "30", "--throughput", "2000", "--acked", fifo.toString(),
+                "--timeout-ms", "2000"));
+        long got = 0;
+        while (got < 1000) {
+            try (java.io.InputStream in = Files.newInputStream(fifo)) {
+                got += in.readNBytes(1000).length;
+            }
+        }
+        int code = run.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("cannot write the acked file");
+        // The reader thread was told to stop and joined before its consumer was closed.
+        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().equals("sluice-verify-reader"));
+    }
 }

@@ -45,9 +45,10 @@ final class ConsumeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+        boolean complete;
         try (reader; Progress progress = new Progress(err, () -> "consumed=" + checker.consumed())) {
-            reader.drain(acked.endOffsets(), read.timeoutMs);
+            complete = reader.drain(acked.endOffsets(), read.timeoutMs);
         }
-        return SluiceVerify.finish(checker.finish(acked), "runs=" + acked.runs().size(), out, err);
+        return SluiceVerify.finish(checker.finish(acked), "runs=" + acked.runs().size(), complete, out, err);
     }
 }

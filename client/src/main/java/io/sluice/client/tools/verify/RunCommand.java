@@ -6,6 +6,7 @@ import java.io.PrintStream;
 import java.security.SecureRandom;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -72,38 +73,48 @@ final class RunCommand implements Callable<Integer> {
             throw e;
         }
         AtomicReference<Throwable> readFailure = new AtomicReference<>();
-        Thread reading;
+        AtomicBoolean complete = new AtomicBoolean(true);
         VerifyProducer sender;
         long produced;
-        try (reader; AckFile.Writer file = new AckFile.Writer(common.acked, runId, common.topic)) {
+        try (reader; AckFile.Writer file = new AckFile.Writer(common.acked, runId, common.topic, err)) {
             sender = new VerifyProducer(producer, common.topic, runId, produce.recordSize, file, acked, err);
             err.println("sluice-verify: run " + AckFile.hex(runId) + " to " + common.topic + " for " + seconds + " s");
             Stop stop = new Stop();
-            reading = new Thread(() -> {
+            Thread reading = new Thread(() -> {
                 try {
                     while (!stop.isOver()) {
                         reader.poll(java.time.Duration.ofMillis(200));
                     }
-                    reader.drain(acked.endOffsets(), read.timeoutMs);
+                    if (!stop.isAborted()) {
+                        complete.set(reader.drain(acked.endOffsets(), read.timeoutMs));
+                    }
                 } catch (Throwable t) {
                     readFailure.set(t);
                 }
             }, "sluice-verify-reader");
             try (Progress progress = new Progress(err, () -> sender.progress() + " consumed=" + checker.consumed())) {
                 reading.start();
-                long start = System.nanoTime();
-                long end = start + seconds * 1_000_000_000L;
-                try (sender) {
-                    long seq = 0;
-                    while (System.nanoTime() < end && readFailure.get() == null) {
-                        VerifyProducer.pace(produce.throughput, start, seq);
-                        sender.send(seq++);
+                // The reader polls the consumer until told to stop and is joined before the consumer is closed
+                // (the try-with-resources above), whether producing ends or fails.
+                boolean producedAll = false;
+                try {
+                    long start = System.nanoTime();
+                    long end = start + seconds * 1_000_000_000L;
+                    try (sender) {
+                        long seq = 0;
+                        while (System.nanoTime() < end && readFailure.get() == null) {
+                            file.checkHealthy();
+                            VerifyProducer.pace(produce.throughput, start, seq);
+                            sender.send(seq++);
+                        }
                     }
+                    produced = System.nanoTime() - start;
+                    file.flush();
+                    producedAll = true;
+                } finally {
+                    stop.stop(!producedAll);
+                    joinUninterruptibly(reading);
                 }
-                produced = System.nanoTime() - start;
-                file.flush();
-                stop.stopProducing();
-                reading.join();
             }
         }
         if (readFailure.get() != null) {
@@ -114,18 +125,39 @@ final class RunCommand implements Callable<Integer> {
             throw new IllegalStateException("the reader failed", t);
         }
         return SluiceVerify.finish(checker.finish(acked), sender.progress() + String.format(java.util.Locale.ROOT,
-                " acked/s=%.0f", sender.acked() / (produced / 1e9)), out, err);
+                " acked/s=%.0f", sender.acked() / (produced / 1e9)), complete.get(), out, err);
     }
 
-    /** Tells the reader that producing is over, so it may read to the end. */
+    private static void joinUninterruptibly(Thread t) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                t.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Tells the reader that producing is over, so it may read to the end (or, aborted, stop at once). */
     private static final class Stop {
         private volatile boolean stopped;
+        private volatile boolean aborted;
 
         boolean isOver() {
             return stopped;
         }
 
-        void stopProducing() {
+        boolean isAborted() {
+            return aborted;
+        }
+
+        void stop(boolean abort) {
+            aborted = abort;
             stopped = true;
         }
     }

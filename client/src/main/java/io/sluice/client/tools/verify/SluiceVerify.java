@@ -61,9 +61,20 @@ public final class SluiceVerify implements Runnable {
 
     /** Prints the result line on {@code out} and the extras on {@code err}; returns the exit code. */
     static int finish(VerifyResult result, String extras, PrintStream out, PrintStream err) {
+        return finish(result, extras, true, out, err);
+    }
+
+    /**
+     * As {@link #finish(VerifyResult, String, PrintStream, PrintStream)}; when the read was not {@code complete}
+     * (a read error stopped it, said on stderr before), exits 1 whatever the counts.
+     */
+    static int finish(VerifyResult result, String extras, boolean complete, PrintStream out, PrintStream err) {
         err.println("sluice-verify: " + extras + " unchecked=" + result.unchecked() + " foreign=" + result.foreign());
+        if (!complete) {
+            err.println("sluice-verify: the topic was not read to the end: exit 1");
+        }
         out.println(result.line());
         out.flush();
-        return result.anomalies() ? 1 : 0;
+        return result.anomalies() || !complete ? 1 : 0;
     }
 }

@@ -152,10 +152,32 @@ final class VerifyReader implements AutoCloseable {
      * Reads on until every partition has reached its high watermark as of now, and every partition with
      * acknowledged records the offset after the last one ({@code ackedEnds}); stops early when no position moves
      * for {@code idleTimeoutMs} (what is not read by then counts as lost if it was acknowledged).
+     *
+     * @return false when a read error stopped it (the broker unreachable for {@code idleTimeoutMs}, the topic gone):
+     *     said on stderr with the partitions not read to the end; what was read stays in the checker, and
+     *     acknowledged records not read count as lost
      */
-    void drain(Map<Integer, Long> ackedEnds, long idleTimeoutMs) {
+    boolean drain(Map<Integer, Long> ackedEnds, long idleTimeoutMs) {
         long deadline = System.nanoTime() + idleTimeoutMs * 1_000_000L;
-        Map<Integer, Long> targets = new TreeMap<>(highWatermarks(deadline));
+        Map<Integer, Long> targets;
+        try {
+            targets = new TreeMap<>(highWatermarks(deadline));
+        } catch (io.sluice.client.errors.InterruptException e) {
+            throw e;
+        } catch (SluiceException e) {
+            err.println("sluice-verify: reading " + topic + " failed, giving up: cannot learn the log ends: "
+                    + e.getMessage());
+            List<String> notRead = new java.util.ArrayList<>();
+            for (TopicPartition tp : partitions) {
+                int p = tp.partition();
+                Long end = ackedEnds.get(p);
+                notRead.add(topic + "-" + p + " at offset " + positions.get(p)
+                        + (end != null && end > positions.get(p) ? " of at least " + end : ""));
+            }
+            err.println("sluice-verify: not read to the end: " + String.join(", ", notRead)
+                    + " (acknowledged records not read count as lost)");
+            return false;
+        }
         ackedEnds.forEach((p, end) -> {
             if (targets.containsKey(p)) {
                 targets.merge(p, end, Math::max);
@@ -170,14 +192,14 @@ final class VerifyReader implements AutoCloseable {
                 }
             });
             if (behind.isEmpty()) {
-                return;
+                return true;
             }
             if (poll(Duration.ofMillis(200))) {
                 lastProgress = System.nanoTime();
             } else if (System.nanoTime() - lastProgress > idleTimeoutMs * 1_000_000L) {
                 behind.forEach((p, end) -> err.println("sluice-verify: " + topic + "-" + p + ": stopped at offset "
                         + positions.get(p) + " of " + end + " after " + idleTimeoutMs + " ms without progress"));
-                return;
+                return true;
             }
         }
     }
