@@ -9,6 +9,7 @@ import io.sluice.broker.group.GroupCoordinator;
 import io.sluice.broker.log.LogConfig;
 import io.sluice.broker.log.LogManager;
 import io.sluice.broker.metadata.BrokerRecord;
+import io.sluice.broker.metadata.BrokerRegistration;
 import io.sluice.broker.metadata.MetadataException;
 import io.sluice.broker.metadata.MetadataStore;
 import io.sluice.broker.metrics.BrokerMetrics;
@@ -18,7 +19,6 @@ import io.sluice.broker.metrics.ReplicaMetrics;
 import io.sluice.broker.network.RequestContext;
 import io.sluice.broker.network.SocketServer;
 import io.sluice.broker.network.TrafficCounter;
-import io.sluice.broker.metadata.BrokerRegistration;
 import io.sluice.broker.partition.ControllerIsrChangeSender;
 import io.sluice.broker.partition.IsrChangeSender;
 import io.sluice.broker.partition.ReplicaManager;
@@ -124,8 +124,8 @@ public final class SluiceBroker implements AutoCloseable {
      * Starts everything. {@link #close()} pops {@code started}, so what is pushed last stops first: the
      * maintenance tasks, the metrics server, then the handler threads (they finish what they run), the group
      * coordinator, the replica fetchers, the metadata, the parked requests (answered while the connections are
-     * still open), the listener and its connections, a last producer-state snapshot, the timer, the store, the logs (flush, clean marker), and
-     * the metrics registry.
+     * still open), the listener and its connections, a last producer-state snapshot, the timer, the store, the
+     * logs (flush, clean marker), and the metrics registry.
      */
     private void startAll() throws InterruptedException {
         metrics = new BrokerMetrics();
@@ -194,11 +194,12 @@ public final class SluiceBroker implements AutoCloseable {
         // change comes back through the metadata listener below.
         IsrChangeSender isrChanges = new ControllerIsrChangeSender(config.nodeId(), metadata, lifecycle::brokerEpoch,
                 Clock.SYSTEM, ISR_CHANGE_RETRY_MS, p -> replicas.onHighWatermarkOrIsrChanged(p));
-        replicas = new ReplicaManager(config.nodeId(), logManager, config.logConfig(), new ProducerStateStore(store), timer,
-                metrics.partitions(), Clock.SYSTEM, isrChanges, replication);
+        replicas = new ReplicaManager(config.nodeId(), logManager, config.logConfig(), new ProducerStateStore(store),
+                timer, metrics.partitions(), Clock.SYSTEM, isrChanges, replication);
         metrics.bind(new ReplicaMetrics(replicas));
         // The follower side, before the metadata replay: partitions led by other brokers are followed at once.
-        fetchers = new ReplicaFetcherManager(config.nodeId(), this::brokerAddress, FetcherSettings.DEFAULT, Clock.SYSTEM);
+        fetchers = new ReplicaFetcherManager(config.nodeId(), this::brokerAddress, FetcherSettings.DEFAULT,
+                Clock.SYSTEM);
         replicas.attachFetchers(fetchers);
         metadata.addListener(replicas).join();
         lifecycle.register();

@@ -19,9 +19,11 @@ import io.sluice.client.errors.NotEnoughReplicasException;
 import io.sluice.client.producer.Producer;
 import io.sluice.client.producer.ProducerConfig;
 import io.sluice.client.producer.RecordMetadata;
+import io.sluice.client.tools.topics.SluiceTopics;
 import io.sluice.proto.TopicPartition;
 import io.sluice.proto.record.RecordBatch;
 import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -126,7 +128,8 @@ class ClusterReplicationIT {
         long stopBegan = System.nanoTime();
         cluster.stop(oldLeader);
         stoppedAtNanos.set(System.nanoTime());
-        log.info("leader {} stopped in {} ms", oldLeader, TimeUnit.NANOSECONDS.toMillis(stoppedAtNanos.get() - stopBegan));
+        log.info("leader {} stopped in {} ms", oldLeader,
+                TimeUnit.NANOSECONDS.toMillis(stoppedAtNanos.get() - stopBegan));
 
         PartitionRecord elected = await().atMost(PATIENCE).until(() -> controllerView().partition(TP).orElseThrow(),
                 p -> p.leaderId() >= 0 && p.leaderId() != oldLeader);
@@ -166,6 +169,23 @@ class ClusterReplicationIT {
         PartitionRecord rejoined = controllerView().partition(TP).orElseThrow();
         assertThat(rejoined.leaderId()).isEqualTo(elected.leaderId());
         awaitIdenticalReplicas(TP, elected.leaderId(), List.of(1, 2, 3));
+
+        // sluice-topics describe against the cluster shows the same leader, replicas and ISR.
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = SluiceTopics.run(new String[] {"--bootstrap", bootstrap(), "describe", "--topic", TOPIC},
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        String described = out.toString(StandardCharsets.UTF_8);
+        log.info("sluice-topics describe:\n{}", described);
+        assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isZero();
+        assertThat(described).contains("ReplicationFactor: 3").doesNotContain("UnderReplicated");
+        String[] row = described.lines().filter(l -> l.trim().startsWith("0 ")).findFirst().orElseThrow().trim()
+                .split("\\s+");
+        assertThat(row[1]).isEqualTo(Integer.toString(rejoined.leaderId()));
+        assertThat(row[2]).isEqualTo(Integer.toString(rejoined.leaderEpoch()));
+        assertThat(row[3].split(",")).containsExactlyInAnyOrder("1", "2", "3");
+        assertThat(row[4].split(",")).containsExactlyInAnyOrder("1", "2", "3");
+        assertThat(row[7]).isEqualTo(Long.toString(sent));
     }
 
     @Test

@@ -58,7 +58,8 @@ final class PartitionDeque {
     }
 
     private static int after(int base, int recordCount) {
-        return base > Integer.MAX_VALUE - recordCount ? recordCount - (Integer.MAX_VALUE - base) - 1 : base + recordCount;
+        return base > Integer.MAX_VALUE - recordCount ? recordCount - (Integer.MAX_VALUE - base) - 1
+                : base + recordCount;
     }
 
     /** Failed batches the broker did not write, by the sequence after them → their base sequence. */
