@@ -231,6 +231,11 @@ public final class QuorumMetadataStore implements MetadataStore, AutoCloseable {
         @Override
         public void leaderChanged(RaftPeerId newLeader) {
             log.info("controller quorum leader is now {}", newLeader);
+            boolean self = newLeader != null && newLeader.toString().equals(Integer.toString(config.nodeId()));
+            if (self && proposer != null) {
+                // The active controller's own proposals (fencing) go straight to its server from now on.
+                proposer.renewClient();
+            }
         }
 
         @Override

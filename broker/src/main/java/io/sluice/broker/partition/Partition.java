@@ -46,6 +46,17 @@ public final class Partition {
     private volatile long highWatermark;
     private volatile List<Integer> replicas;
     private volatile List<Integer> isr;
+    /**
+     * The controller's version of this partition's record ({@code PartitionRecord.partitionEpoch}) that the ISR
+     * came with, sent back with an AlterPartition; -1 when not known (leadership driven without a controller).
+     */
+    private volatile int partitionEpoch = -1;
+    /**
+     * Followers proposed for the ISR whose change is not committed yet (guarded by {@code appendLock}). They count
+     * for the high watermark from the proposal on (Kafka's "maximal ISR"): once the controller commits them, the
+     * new ISR may elect one of them, which must then hold everything acknowledged before the leader heard back.
+     */
+    private List<Integer> pendingIsrAdditions = List.of();
     /** The log end when this broker became leader at the current epoch; guarded by {@code appendLock}. */
     private long leaderEpochStartOffset;
     /** What the leader knows of each follower; guarded by {@code appendLock}, empty on a follower. */
@@ -123,6 +134,11 @@ public final class Partition {
         return isr;
     }
 
+    /** The controller's partition epoch of the ISR this leader holds (-1: leadership not from a controller). */
+    public int partitionEpoch() {
+        return partitionEpoch;
+    }
+
     public long highWatermark() {
         return highWatermark;
     }
@@ -146,6 +162,11 @@ public final class Partition {
      * @return false, and nothing changes, when {@code epoch} is older than the current one
      */
     boolean makeLeader(int epoch, List<Integer> replicas, List<Integer> inSync) {
+        return makeLeader(epoch, -1, replicas, inSync);
+    }
+
+    /** {@link #makeLeader(int, List, List)} with the controller's partition epoch the ISR came with. */
+    boolean makeLeader(int epoch, int partitionEpoch, List<Integer> replicas, List<Integer> inSync) {
         synchronized (appendLock) {
             if (epoch < leaderEpoch) {
                 return false;
@@ -160,6 +181,8 @@ public final class Partition {
             }
             this.replicas = withSelf(replicas);
             this.isr = isrWithSelf;
+            this.pendingIsrAdditions = List.of();
+            this.partitionEpoch = partitionEpoch;
             this.leaderEpoch = epoch;
             this.leaderId = nodeId;
             this.leaderEpochStartOffset = log.logEndOffset();
@@ -189,6 +212,7 @@ public final class Partition {
             this.followers.clear();
             this.replicas = List.of();
             this.isr = List.of();
+            this.pendingIsrAdditions = List.of();
             return true;
         }
     }
@@ -354,6 +378,34 @@ public final class Partition {
         }
     }
 
+    /**
+     * Counts {@code replicaId}, proposed for the ISR at {@code epoch}, in the high watermark until the controller's
+     * answer is applied ({@link #applyIsr}) or the leadership changes.
+     */
+    void markPendingIsrAddition(int epoch, int replicaId) {
+        synchronized (appendLock) {
+            if (leader && epoch == leaderEpoch && !isr.contains(replicaId) && !pendingIsrAdditions.contains(replicaId)
+                    && followers.containsKey(replicaId)) {
+                List<Integer> next = new ArrayList<>(pendingIsrAdditions);
+                next.add(replicaId);
+                pendingIsrAdditions = List.copyOf(next);
+            }
+        }
+    }
+
+    /**
+     * Forgets the additions proposed at {@code epoch}: the controller refused them outright, so none of them can be
+     * in a committed ISR.
+     */
+    void clearPendingIsrAdditions(int epoch) {
+        synchronized (appendLock) {
+            if (epoch == leaderEpoch && !pendingIsrAdditions.isEmpty()) {
+                pendingIsrAdditions = List.of();
+                maybeIncrementHighWatermark();
+            }
+        }
+    }
+
     /** What a follower's fetch changed: whether the high watermark moved, and an ISR to propose (or null). */
     record FollowerFetch(boolean highWatermarkMoved, int leaderEpoch, List<Integer> proposedIsr) {
     }
@@ -385,6 +437,14 @@ public final class Partition {
      * @return whether it was applied: false when this broker no longer leads at that epoch
      */
     public boolean applyIsr(int epoch, List<Integer> newIsr) {
+        return applyIsr(epoch, -1, newIsr);
+    }
+
+    /**
+     * {@link #applyIsr(int, List)} for the record the controller committed at {@code partitionEpoch} (pending
+     * additions are settled by it: in or out, the committed ISR is what counts now).
+     */
+    public boolean applyIsr(int epoch, int partitionEpoch, List<Integer> newIsr) {
         synchronized (appendLock) {
             if (!leader || epoch != leaderEpoch) {
                 return false;
@@ -392,6 +452,8 @@ public final class Partition {
             List<Integer> next = withSelf(newIsr);
             next = next.stream().filter(r -> r == nodeId || followers.containsKey(r)).toList();
             isr = next;
+            pendingIsrAdditions = List.of();
+            this.partitionEpoch = partitionEpoch;
             maybeIncrementHighWatermark();
             return true;
         }
@@ -416,6 +478,10 @@ public final class Partition {
                 FollowerState f = followers.get(replica);
                 candidate = Math.min(candidate, f == null ? -1 : f.logEndOffset);
             }
+        }
+        for (int replica : pendingIsrAdditions) {
+            FollowerState f = followers.get(replica);
+            candidate = Math.min(candidate, f == null ? -1 : f.logEndOffset);
         }
         if (candidate > highWatermark) {
             highWatermark = candidate;

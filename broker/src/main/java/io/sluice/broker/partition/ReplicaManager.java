@@ -26,8 +26,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Owns the partitions this broker hosts, as leader or follower, and the purgatories of the requests waiting on
  * them. It follows the metadata: a partition this broker is named leader of is opened, a deleted topic's logs
- * are removed. {@link #becomeLeader} and {@link #becomeFollower} are the leadership changes (today driven by
- * tests and the single-node metadata; the controller's metadata will call them).
+ * are removed. {@link #becomeLeader} and {@link #becomeFollower} are the leadership changes, made as the
+ * controller's partition changes arrive ({@link #onPartitionChanged}; tests may call them by hand).
  *
  * <p>Leader side of replication: follower fetches are recorded with {@link #recordFollowerFetch}; a periodic
  * task on the purgatory timer (every half {@code replica.lag.time.max.ms}) proposes ISR shrinks, and a follower
@@ -53,7 +53,7 @@ public final class ReplicaManager implements MetadataListener {
     private final PartitionObserver observer;
     private final Clock clock;
     private final Timer timer;
-    private final IsrChangeSender isrChanges;
+    private volatile IsrChangeSender isrChanges;
     /** Topic-level min.insync.replicas, for topics that set it. */
     private final ConcurrentHashMap<String, Integer> topicMinInsyncReplicas = new ConcurrentHashMap<>();
     private volatile ReplicationConfig replicationConfig = ReplicationConfig.DEFAULT;
@@ -73,13 +73,26 @@ public final class ReplicaManager implements MetadataListener {
     }
 
     /**
-     * @param isrChanges where ISR changes go; null applies them locally ({@link LocalIsrChangeSender}) until the
-     *                   controller's AlterPartition path exists
+     * @param isrChanges where ISR changes go; null applies them locally ({@link LocalIsrChangeSender}), for tests
+     *                   that drive leadership without a controller
      */
     public ReplicaManager(int nodeId, LogManager logManager, LogConfig defaultLogConfig,
                           ProducerStateStore producerStates, Timer timer, PartitionObserver observer, Clock clock,
                           IsrChangeSender isrChanges) {
+        this(nodeId, logManager, defaultLogConfig, producerStates, timer, observer, clock, isrChanges,
+                ReplicationConfig.DEFAULT);
+    }
+
+    /**
+     * @param isrChanges         where ISR changes go (the broker: AlterPartition to the controller); null applies them
+     *                           locally ({@link LocalIsrChangeSender}), for tests that drive leadership by hand
+     * @param replicationConfig  the broker's {@code replica.lag.time.max.ms} and {@code min.insync.replicas}
+     */
+    public ReplicaManager(int nodeId, LogManager logManager, LogConfig defaultLogConfig,
+                          ProducerStateStore producerStates, Timer timer, PartitionObserver observer, Clock clock,
+                          IsrChangeSender isrChanges, ReplicationConfig replicationConfig) {
         this.nodeId = nodeId;
+        this.replicationConfig = replicationConfig;
         this.observer = observer;
         this.logManager = logManager;
         this.defaultLogConfig = defaultLogConfig;
@@ -100,6 +113,14 @@ public final class ReplicaManager implements MetadataListener {
 
     public ReplicationConfig replicationConfig() {
         return replicationConfig;
+    }
+
+    /**
+     * Replaces where ISR changes go. For tests that drive leadership by hand, without the controller knowing the
+     * partition: they apply the changes locally ({@link LocalIsrChangeSender}).
+     */
+    public void attachIsrChangeSender(IsrChangeSender sender) {
+        this.isrChanges = sender;
     }
 
     /** Attaches the follower side: without it this broker can lead but not follow. */
@@ -160,16 +181,24 @@ public final class ReplicaManager implements MetadataListener {
         Partition hosted = partitions.get(p.tp());
         if (p.leaderId() == nodeId) {
             if (hosted != null && hosted.isLeader() && hosted.leaderEpoch() == p.leaderEpoch()) {
-                hosted.applyIsr(p.leaderEpoch(), p.isr());
+                if (hosted.applyIsr(p.leaderEpoch(), p.partitionEpoch(), p.isr())) {
+                    log.info("{}: ISR is now {} (partition epoch {})", p.tp(), hosted.inSyncReplicas(),
+                            p.partitionEpoch());
+                }
+                // The high watermark may have moved, or the ISR fallen below min.insync.replicas.
                 onHighWatermarkOrIsrChanged(hosted);
             } else {
-                becomeLeader(p.tp(), config, p.leaderEpoch(), p.replicas(), p.isr());
+                becomeLeader(p.tp(), config, p.leaderEpoch(), p.partitionEpoch(), p.replicas(), p.isr());
             }
         } else if (p.leaderId() >= 0) {
             if (fetchers == null) {
                 log.warn("{}: broker {} leads at epoch {}, but this broker has no replica fetchers to follow it", p.tp(),
                         p.leaderId(), p.leaderEpoch());
                 return;
+            }
+            if (hosted != null && !hosted.isLeader() && hosted.leaderId() == p.leaderId()
+                    && hosted.leaderEpoch() == p.leaderEpoch()) {
+                return; // only the ISR changed: the fetcher carries on (a restart would truncate again)
             }
             becomeFollower(p.tp(), config, p.leaderId(), p.leaderEpoch());
         }
@@ -185,8 +214,17 @@ public final class ReplicaManager implements MetadataListener {
      * in-sync set {@code isr}: its fetcher (if it was a follower) stops, requests of older epochs are fenced from
      * now on, and what was known of the followers starts afresh. An epoch older than the partition's is ignored.
      */
-    public synchronized Partition becomeLeader(TopicPartition tp, LogConfig config, int leaderEpoch, List<Integer> replicas,
-                                               List<Integer> isr) {
+    public Partition becomeLeader(TopicPartition tp, LogConfig config, int leaderEpoch, List<Integer> replicas,
+                                  List<Integer> isr) {
+        return becomeLeader(tp, config, leaderEpoch, -1, replicas, isr);
+    }
+
+    /**
+     * {@link #becomeLeader(TopicPartition, LogConfig, int, List, List)} with the controller's partition epoch of the
+     * record (sent back with the ISR changes this leader proposes).
+     */
+    public synchronized Partition becomeLeader(TopicPartition tp, LogConfig config, int leaderEpoch, int partitionEpoch,
+                                               List<Integer> replicas, List<Integer> isr) {
         Partition partition = partitions.computeIfAbsent(tp, k -> {
             Partition created = create(tp, config, leaderEpoch);
             if (replicas.size() > 1) {
@@ -198,7 +236,7 @@ public final class ReplicaManager implements MetadataListener {
         if (f != null) {
             f.removePartition(tp);
         }
-        if (!partition.makeLeader(leaderEpoch, replicas, isr)) {
+        if (!partition.makeLeader(leaderEpoch, partitionEpoch, replicas, isr)) {
             log.info("{}: not leading at epoch {}: the partition is already at epoch {}", tp, leaderEpoch,
                     partition.leaderEpoch());
         }

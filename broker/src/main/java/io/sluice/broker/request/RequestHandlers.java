@@ -4,7 +4,6 @@ import io.sluice.broker.group.GroupCoordinator;
 import io.sluice.broker.metadata.MetadataStore;
 import io.sluice.broker.metadata.Topics;
 import io.sluice.broker.partition.ReplicaManager;
-import io.sluice.broker.partition.ReplicationConfig;
 import io.sluice.broker.producer.ProducerIdManager;
 import io.sluice.broker.server.BrokerConfig;
 import io.sluice.proto.message.Request;
@@ -19,13 +18,8 @@ public final class RequestHandlers {
                           ProducerIdManager producerIds, GroupCoordinator groups) {
     }
 
-    /**
-     * The dispatcher. It also hands the broker's replication settings ({@code replica.lag.time.max.ms},
-     * {@code min.insync.replicas}) to the replica manager, until the broker passes them when it builds it.
-     */
+    /** The dispatcher. */
     public static RequestDispatcher dispatcher(Context c) {
-        c.replicas().updateReplicationConfig(new ReplicationConfig(c.config().getLong(BrokerConfig.REPLICA_LAG_TIME_MAX_MS),
-                c.config().getInt(BrokerConfig.MIN_INSYNC_REPLICAS)));
         return RequestDispatcher.builder()
                 .register(Request.BodyCase.METADATA, new MetadataHandler(c.metadata(), c.replicas()))
                 .register(Request.BodyCase.CREATE_TOPICS, new CreateTopicsHandler(c.metadata(),

@@ -9,6 +9,7 @@ import io.sluice.broker.group.GroupCoordinator;
 import io.sluice.broker.log.LogConfig;
 import io.sluice.broker.log.LogManager;
 import io.sluice.broker.metadata.BrokerRecord;
+import io.sluice.broker.metadata.BrokerRegistration;
 import io.sluice.broker.metadata.MetadataException;
 import io.sluice.broker.metadata.MetadataStore;
 import io.sluice.broker.metrics.BrokerMetrics;
@@ -18,7 +19,12 @@ import io.sluice.broker.metrics.ReplicaMetrics;
 import io.sluice.broker.network.RequestContext;
 import io.sluice.broker.network.SocketServer;
 import io.sluice.broker.network.TrafficCounter;
+import io.sluice.broker.partition.ControllerIsrChangeSender;
+import io.sluice.broker.partition.IsrChangeSender;
 import io.sluice.broker.partition.ReplicaManager;
+import io.sluice.broker.partition.ReplicationConfig;
+import io.sluice.broker.replication.FetcherSettings;
+import io.sluice.broker.replication.ReplicaFetcherManager;
 import io.sluice.broker.producer.ProducerIdManager;
 import io.sluice.broker.producer.ProducerStateStore;
 import io.sluice.broker.request.RequestDispatcher;
@@ -29,6 +35,7 @@ import io.sluice.proto.TopicPartition;
 import io.sluice.proto.frame.InboundFrame;
 import io.sluice.proto.message.ErrorCode;
 import io.sluice.proto.message.Request;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -68,6 +75,7 @@ public final class SluiceBroker implements AutoCloseable {
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private LogManager logManager;
     private ReplicaManager replicas;
+    private ReplicaFetcherManager fetchers;
     private ThreadPoolExecutor handlerPool;
     private SocketServer server;
     private BrokerStore store;
@@ -85,6 +93,9 @@ public final class SluiceBroker implements AutoCloseable {
 
     /** How long a starting broker waits for the controller quorum to elect a leader (a majority of voters up). */
     private static final Duration QUORUM_READY_TIMEOUT = Duration.ofSeconds(60);
+
+    /** The pause after a failed AlterPartition before the leader proposes that partition's ISR again. */
+    private static final long ISR_CHANGE_RETRY_MS = 1_000;
 
     /** How often producer state is snapshotted, bounding what a restart after a crash replays. */
     private static final long PRODUCER_SNAPSHOT_INTERVAL_MS = 60_000;
@@ -111,10 +122,10 @@ public final class SluiceBroker implements AutoCloseable {
 
     /**
      * Starts everything. {@link #close()} pops {@code started}, so what is pushed last stops first: the
-     * maintenance tasks, the metrics server, then the handler threads (they finish what they run), the
-     * metadata, the parked requests (answered while the connections are still open), the listener and its
-     * connections, a last producer-state snapshot, the timer, the store, the logs (flush, clean marker), and
-     * the metrics registry.
+     * maintenance tasks, the metrics server, then the handler threads (they finish what they run), the group
+     * coordinator, the replica fetchers, the metadata, the parked requests (answered while the connections are
+     * still open), the listener and its connections, a last producer-state snapshot, the timer, the store, the
+     * logs (flush, clean marker), and the metrics registry.
      */
     private void startAll() throws InterruptedException {
         metrics = new BrokerMetrics();
@@ -128,10 +139,12 @@ public final class SluiceBroker implements AutoCloseable {
         started.push(store);
         HashedWheelTimer timer = new HashedWheelTimer(new DefaultThreadFactory("sluice-purgatory", true), 10, TimeUnit.MILLISECONDS);
         started.push(timer::stop);
-        replicas = new ReplicaManager(config.nodeId(), logManager, config.logConfig(), new ProducerStateStore(store), timer,
-                metrics.partitions());
-        metrics.bind(new ReplicaMetrics(replicas));
-        started.push(replicas::snapshotProducerStates);
+        // The replica manager is built once the metadata is ready (its ISR changes go to the controller).
+        started.push(() -> {
+            if (replicas != null) {
+                replicas.snapshotProducerStates();
+            }
+        });
 
         int ioThreads = config.getInt(BrokerConfig.NUM_IO_THREADS);
         // Each connection has at most one drain task queued at a time, so the queue is bounded by the connections.
@@ -143,10 +156,20 @@ public final class SluiceBroker implements AutoCloseable {
                 config.getInt(BrokerConfig.SOCKET_SEND_BUFFER_BYTES), this::handle, metrics.requests(), handlerPool);
         started.push(server);
         metrics.bind(new NetworkMetrics(server));
-        started.push(replicas::completeAllDelayed);
+        started.push(() -> {
+            if (replicas != null) {
+                replicas.completeAllDelayed();
+            }
+        });
         started.push(() -> {
             if (metadata != null) {
                 metadata.close();
+            }
+        });
+        // The replica fetchers stop before the metadata they find their leaders in.
+        started.push(() -> {
+            if (fetchers != null) {
+                fetchers.close();
             }
         });
         started.push(() -> {
@@ -163,9 +186,22 @@ public final class SluiceBroker implements AutoCloseable {
 
         metadata = QuorumMetadataStore.start(QuorumConfig.from(config), store, Clock.SYSTEM);
         metadata.awaitReady(QUORUM_READY_TIMEOUT);
-        metadata.addListener(replicas).join();
         lifecycle = new BrokerLifecycle(new BrokerRecord(config.nodeId(), config.host(), boundPort), metadata,
                 config.getLong(BrokerConfig.BROKER_HEARTBEAT_INTERVAL_MS));
+        ReplicationConfig replication = new ReplicationConfig(config.getLong(BrokerConfig.REPLICA_LAG_TIME_MAX_MS),
+                config.getInt(BrokerConfig.MIN_INSYNC_REPLICAS));
+        // ISR changes go to the controller as AlterPartition, a single node's one-voter quorum too; the committed
+        // change comes back through the metadata listener below.
+        IsrChangeSender isrChanges = new ControllerIsrChangeSender(config.nodeId(), metadata, lifecycle::brokerEpoch,
+                Clock.SYSTEM, ISR_CHANGE_RETRY_MS, p -> replicas.onHighWatermarkOrIsrChanged(p));
+        replicas = new ReplicaManager(config.nodeId(), logManager, config.logConfig(), new ProducerStateStore(store),
+                timer, metrics.partitions(), Clock.SYSTEM, isrChanges, replication);
+        metrics.bind(new ReplicaMetrics(replicas));
+        // The follower side, before the metadata replay: partitions led by other brokers are followed at once.
+        fetchers = new ReplicaFetcherManager(config.nodeId(), this::brokerAddress, FetcherSettings.DEFAULT,
+                Clock.SYSTEM);
+        replicas.attachFetchers(fetchers);
+        metadata.addListener(replicas).join();
         lifecycle.register();
         ProducerIdManager producerIds = new ProducerIdManager(metadata, ProducerIdManager.DEFAULT_BLOCK_SIZE);
         groups = startGroupCoordinator();
@@ -215,6 +251,16 @@ public final class SluiceBroker implements AutoCloseable {
         }
         CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new)).join();
         return groups;
+    }
+
+    /** A broker's listener as the controller has it registered (fenced or not), or null when unknown. */
+    private InetSocketAddress brokerAddress(int nodeId) {
+        for (BrokerRegistration b : metadata.registrations()) {
+            if (b.nodeId() == nodeId) {
+                return new InetSocketAddress(b.host(), b.port());
+            }
+        }
+        return null;
     }
 
     private void snapshotProducerStates() {

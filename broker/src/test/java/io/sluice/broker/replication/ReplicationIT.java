@@ -7,6 +7,7 @@ import io.sluice.broker.log.EpochEntry;
 import io.sluice.broker.log.LogConfig;
 import io.sluice.broker.log.LogSlice;
 import io.sluice.broker.partition.Partition;
+import io.sluice.broker.partition.LocalIsrChangeSender;
 import io.sluice.broker.partition.ReplicaManager;
 import io.sluice.broker.server.BrokerConfig;
 import io.sluice.broker.testing.RawConnection;
@@ -76,6 +77,9 @@ class ReplicationIT {
 
     private void attachFetchers(int id) {
         replicas(id).attachFetchers(new ReplicaFetcherManager(id, this::address, FAST, Clock.SYSTEM));
+        // The controller does not know this partition (the test leads it by hand): ISR changes apply locally.
+        ReplicaManager manager = replicas(id);
+        manager.attachIsrChangeSender(new LocalIsrChangeSender(manager::onHighWatermarkOrIsrChanged));
     }
 
     private InetSocketAddress address(int id) {

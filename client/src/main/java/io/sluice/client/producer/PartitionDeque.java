@@ -53,8 +53,28 @@ final class PartitionDeque {
     /** Sequences wrap from Integer.MAX_VALUE to 0, as in Kafka. */
     int takeSequence(int recordCount) {
         int base = nextSequence;
-        nextSequence = base > Integer.MAX_VALUE - recordCount ? recordCount - (Integer.MAX_VALUE - base) - 1
-                : base + recordCount;
+        nextSequence = after(base, recordCount);
         return base;
+    }
+
+    private static int after(int base, int recordCount) {
+        return base > Integer.MAX_VALUE - recordCount ? recordCount - (Integer.MAX_VALUE - base) - 1
+                : base + recordCount;
+    }
+
+    /** Failed batches the broker did not write, by the sequence after them → their base sequence. */
+    private final java.util.Map<Integer, Integer> released = new java.util.HashMap<>();
+
+    /**
+     * Gives back the sequences of a batch that failed for good without being written. The next sequence moves back
+     * over it once every batch sealed after it failed the same way (they are refused as out of order, since the
+     * broker still expects this one's): so the broker's expectation and the producer's meet again.
+     */
+    void releaseSequences(int baseSequence, int recordCount) {
+        released.put(after(baseSequence, recordCount), baseSequence);
+        Integer base;
+        while ((base = released.remove(nextSequence)) != null) {
+            nextSequence = base;
+        }
     }
 }

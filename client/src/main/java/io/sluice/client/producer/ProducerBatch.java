@@ -48,6 +48,8 @@ final class ProducerBatch {
     // The sender's (event loop).
     int baseSequence = RecordBatch.NO_SEQUENCE;
     int attempts;
+    /** Some attempt failed without the broker saying it was not written (a timeout, a lost connection): sender's. */
+    boolean maybeWritten;
     long retryAfterNanos;
     RuntimeException lastError;
     private boolean sealed;

@@ -498,7 +498,7 @@ final class Sender {
                 succeed(b, -1, -1);
             } else {
                 failOrRetry(deques.get(i), b, Errors.of(p.getErrorCode(), "produce to " + b.partition + " on broker "
-                        + conn.address(), p.getErrorMessage()));
+                        + conn.address(), p.getErrorMessage()), refusedUnwritten(p.getErrorCode()));
             }
         }
     }
@@ -513,14 +513,39 @@ final class Sender {
         accumulator.deallocate(b);
     }
 
+    /** Answers with which the broker certainly did not write the batch (its sequence is free for the next one). */
+    private static boolean refusedUnwritten(ErrorCode code) {
+        return switch (code) {
+            case NOT_ENOUGH_REPLICAS, OUT_OF_ORDER_SEQUENCE, NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH,
+                 UNKNOWN_LEADER_EPOCH, UNKNOWN_TOPIC_OR_PARTITION, CORRUPT_MESSAGE, RECORD_BATCH_TOO_LARGE,
+                 INVALID_REQUIRED_ACKS -> true;
+            default -> false;
+        };
+    }
+
     private void failOrRetry(PartitionDeque dq, ProducerBatch b, SluiceException error) {
+        failOrRetry(dq, b, error, false);
+    }
+
+    /**
+     * @param unwritten the broker answered that it did not write the batch: if it fails for good and no attempt of
+     *                  it may have been written, an idempotent producer takes its sequence back (else every later
+     *                  batch of the partition would be refused as out of order)
+     */
+    private void failOrRetry(PartitionDeque dq, ProducerBatch b, SluiceException error, boolean unwritten) {
         dq.inFlight.remove(b);
         long now = System.nanoTime();
         // A batch refused as out of sequence because an earlier one of its partition failed is not lost: it is
         // retried after that one.
         boolean consequence = error instanceof OutOfOrderSequenceException && idempotent && dq.hasEarlierUnacked(b);
         boolean retriable = error.isRetriable() || consequence;
+        if (!unwritten) {
+            b.maybeWritten = true;
+        }
         if (!retriable || forceClosed || config.acks() == 0 || b.attempts > config.retries()) {
+            if (idempotent && !b.maybeWritten) {
+                dq.releaseSequences(b.baseSequence, b.recordCount());
+            }
             fail(b, error);
             return;
         }

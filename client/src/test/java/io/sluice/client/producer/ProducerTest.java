@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.client.errors.CorruptMessageException;
+import io.sluice.client.errors.NotEnoughReplicasException;
 import io.sluice.client.testing.MiniBroker;
 import io.sluice.proto.message.ErrorCode;
 import io.sluice.proto.record.Record;
@@ -172,6 +173,23 @@ class ProducerTest {
             assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
                     .cause().isInstanceOf(CorruptMessageException.class);
         }
+    }
+
+    @Test
+    void aBatchRefusedUnwrittenGivesItsSequenceBackSoTheNextOneIsAccepted() throws Exception {
+        broker.createTopic("t", 1);
+        AtomicInteger refusals = new AtomicInteger(1);
+        broker.produceFault = (tp, batch) -> refusals.getAndDecrement() > 0 ? ErrorCode.NOT_ENOUGH_REPLICAS : null;
+        try (Producer producer = Producer.create(config("retries", 0, "linger.ms", 0))) {
+            CompletableFuture<RecordMetadata> refused = producer.send("t", null, b("refused"));
+            assertThatThrownBy(() -> refused.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOf(NotEnoughReplicasException.class);
+            // Without the sequence given back the broker would expect 0 and see 1: OUT_OF_ORDER_SEQUENCE forever.
+            assertThat(producer.send("t", null, b("v0")).get(5, TimeUnit.SECONDS).offset()).isZero();
+            assertThat(producer.send("t", null, b("v1")).get(5, TimeUnit.SECONDS).offset()).isEqualTo(1);
+        }
+        assertThat(values("t", 0)).isEqualTo(expected(2));
+        assertThat(broker.received).filteredOn(r -> r.contains("seq=0")).hasSize(2);
     }
 
     @Test
