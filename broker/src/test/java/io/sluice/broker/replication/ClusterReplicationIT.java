@@ -11,6 +11,7 @@ import io.sluice.broker.metadata.Topics;
 import io.sluice.broker.partition.Partition;
 import io.sluice.broker.server.BrokerConfig;
 import io.sluice.broker.server.SluiceBroker;
+import io.sluice.broker.testing.LogBytes;
 import io.sluice.broker.testing.TestCluster;
 import io.sluice.client.consumer.Consumer;
 import io.sluice.client.consumer.ConsumerConfig;
@@ -339,35 +340,11 @@ class ClusterReplicationIT {
             return true;
         });
         long hw = cluster.broker(leader).replicaManager().partition(tp).highWatermark();
-        byte[] expected = logBytes(cluster.broker(leader).replicaManager().partition(tp), hw);
+        byte[] expected = LogBytes.below(cluster.broker(leader).replicaManager().partition(tp), hw);
         assertThat(expected.length).isPositive();
         for (int id : ids) {
-            assertThat(logBytes(cluster.broker(id).replicaManager().partition(tp), hw))
+            assertThat(LogBytes.below(cluster.broker(id).replicaManager().partition(tp), hw))
                     .as("broker %d's log below the high watermark %d", id, hw).isEqualTo(expected);
         }
-    }
-
-    private static byte[] logBytes(Partition p, long end) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        long next = p.logStartOffset();
-        while (next < end) {
-            try (LogSlice slice = p.log().read(next, 1 << 30, end)) {
-                ByteBuffer b = slice.readAll();
-                if (!b.hasRemaining()) {
-                    break;
-                }
-                byte[] chunk = new byte[b.remaining()];
-                b.get(chunk);
-                out.write(chunk);
-                long last = next;
-                for (int pos = 0; pos < chunk.length; ) {
-                    RecordBatch batch = RecordBatch.at(ByteBuffer.wrap(chunk), pos);
-                    last = batch.lastOffset();
-                    pos += batch.sizeInBytes();
-                }
-                next = last + 1;
-            }
-        }
-        return out.toByteArray();
     }
 }

@@ -10,6 +10,7 @@ import io.sluice.broker.partition.Partition;
 import io.sluice.broker.partition.LocalIsrChangeSender;
 import io.sluice.broker.partition.ReplicaManager;
 import io.sluice.broker.server.BrokerConfig;
+import io.sluice.broker.testing.LogBytes;
 import io.sluice.broker.testing.RawConnection;
 import io.sluice.broker.testing.TestBatches;
 import io.sluice.broker.testing.TestBroker;
@@ -262,29 +263,9 @@ class ReplicationIT {
 
     /** The bytes of broker {@code id}'s log below {@code end}, as stored. */
     private byte[] bytes(int id, long end) throws Exception {
-        Partition p = partition(id);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        long next = p.logStartOffset();
-        while (next < end) {
-            try (LogSlice slice = p.log().read(next, 1 << 30, end)) {
-                ByteBuffer b = slice.readAll();
-                if (!b.hasRemaining()) {
-                    break;
-                }
-                byte[] chunk = new byte[b.remaining()];
-                b.get(chunk);
-                out.write(chunk);
-                long last = next;
-                for (int pos = 0; pos < chunk.length; ) {
-                    RecordBatch batch = RecordBatch.at(ByteBuffer.wrap(chunk), pos);
-                    last = batch.lastOffset();
-                    pos += batch.sizeInBytes();
-                }
-                next = last + 1;
-            }
-        }
-        return out.toByteArray();
+        return LogBytes.below(partition(id), end);
     }
+
 
     private double payload(int id, String path, String mode) {
         var counter = brokers.get(id).broker().metrics().registry().find("sluice.fetch.payload")
