@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.sluice.broker.log.LogSlice;
 import io.sluice.broker.metadata.MetadataStore;
 import io.sluice.broker.metadata.PartitionRecord;
 import io.sluice.broker.metadata.Topics;
@@ -22,7 +21,6 @@ import io.sluice.client.producer.ProducerConfig;
 import io.sluice.client.producer.RecordMetadata;
 import io.sluice.client.tools.topics.SluiceTopics;
 import io.sluice.proto.TopicPartition;
-import io.sluice.proto.record.RecordBatch;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;

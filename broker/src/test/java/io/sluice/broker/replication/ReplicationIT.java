@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.sluice.broker.log.EpochEntry;
 import io.sluice.broker.log.LogConfig;
-import io.sluice.broker.log.LogSlice;
 import io.sluice.broker.partition.Partition;
 import io.sluice.broker.partition.LocalIsrChangeSender;
 import io.sluice.broker.partition.ReplicaManager;
@@ -32,9 +31,7 @@ import io.sluice.proto.message.ProduceRequest;
 import io.sluice.proto.message.Request;
 import io.sluice.proto.message.Response;
 import io.sluice.proto.message.TopicProduceData;
-import io.sluice.proto.record.RecordBatch;
 import io.sluice.proto.record.RecordBatchBuilder;
-import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
