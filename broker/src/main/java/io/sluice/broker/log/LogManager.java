@@ -26,6 +26,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,8 +37,8 @@ import org.slf4j.LoggerFactory;
  * prefill, sealing after rolls, the {@link LogFlusher} and the {@link RetentionCleaner}.
  *
  * <p>Each log directory holds one directory per partition, a {@value #LOCK_FILE} that keeps a second
- * broker out, the recovery points ({@link RecoveryPointCheckpoint}), and, between a clean shutdown and the
- * next start, the {@value #CLEAN_SHUTDOWN_FILE} marker that lets the start skip recovery.
+ * broker out, the recovery points and the high watermarks ({@link OffsetCheckpointFile}), and, between a clean
+ * shutdown and the next start, the {@value #CLEAN_SHUTDOWN_FILE} marker that lets the start skip recovery.
  *
  * <p>Thread-safety: the map of logs is concurrent; creation and deletion of logs are serialized on this
  * object; each {@link Log} guards itself.
@@ -56,6 +57,10 @@ public final class LogManager implements AutoCloseable {
     private final LogConfig defaultConfig;
     private final Clock clock;
     private final ConcurrentHashMap<TopicPartition, Log> logs = new ConcurrentHashMap<>();
+    /** The high watermarks checkpointed before this start, read once at load; never changed after. */
+    private final Map<TopicPartition, Long> loadedHighWatermarks = new ConcurrentHashMap<>();
+    /** Where the high watermarks to checkpoint come from (the replica manager); null until attached. */
+    private volatile Supplier<Map<TopicPartition, Long>> highWatermarks;
     private final List<FileLock> locks = new ArrayList<>();
     private final ExecutorService io;
     private final ScheduledExecutorService scheduler;
@@ -124,7 +129,9 @@ public final class LogManager implements AutoCloseable {
     private void loadDir(Path dir) {
         Path marker = dir.resolve(CLEAN_SHUTDOWN_FILE);
         boolean clean = Files.exists(marker);
-        Map<TopicPartition, Long> recoveryPoints = new RecoveryPointCheckpoint(dir).read();
+        Map<TopicPartition, Long> recoveryPoints =
+                new OffsetCheckpointFile(dir.resolve(OffsetCheckpointFile.RECOVERY_POINTS)).read();
+        loadedHighWatermarks.putAll(new OffsetCheckpointFile(dir.resolve(OffsetCheckpointFile.HIGH_WATERMARKS)).read());
         long t0 = clock.nanoseconds();
         List<Path> partitionDirs = new ArrayList<>();
         try (Stream<Path> entries = Files.list(dir)) {
@@ -132,7 +139,8 @@ public final class LogManager implements AutoCloseable {
                 String name = p.getFileName().toString();
                 if (name.equals(LOCK_FILE) || name.equals(CLEAN_SHUTDOWN_FILE) || name.equals(META_DIR)
                         || name.equals(RAFT_DIR)
-                        || name.startsWith(RecoveryPointCheckpoint.FILE_NAME)) {
+                        || name.startsWith(OffsetCheckpointFile.RECOVERY_POINTS)
+                        || name.startsWith(OffsetCheckpointFile.HIGH_WATERMARKS)) {
                     continue;
                 }
                 if (Files.isDirectory(p) && name.endsWith(DELETE_SUFFIX)) {
@@ -250,7 +258,53 @@ public final class LogManager implements AutoCloseable {
                     points.put(l.topicPartition(), l.recoveryPoint());
                 }
             }
-            new RecoveryPointCheckpoint(dir).write(points);
+            new OffsetCheckpointFile(dir.resolve(OffsetCheckpointFile.RECOVERY_POINTS)).write(points);
+        }
+    }
+
+    /**
+     * The high watermark of {@code tp} checkpointed before this start (-1 if none). A replicated partition starts
+     * from it, bounded by its log end, rather than from its log start.
+     */
+    public long checkpointedHighWatermark(TopicPartition tp) {
+        return loadedHighWatermarks.getOrDefault(tp, -1L);
+    }
+
+    /**
+     * Checkpoints the high watermarks {@code source} gives every {@code intervalMs} on the log scheduler (each a
+     * file rewrite with fsync, so never on a request thread), and a last time at {@link #close()}.
+     */
+    public void startHighWatermarkCheckpoints(Supplier<Map<TopicPartition, Long>> source, long intervalMs) {
+        ensureOpen();
+        this.highWatermarks = source;
+        scheduler.scheduleWithFixedDelay(this::checkpointHighWatermarksQuietly, intervalMs, intervalMs,
+                TimeUnit.MILLISECONDS);
+    }
+
+    /** Writes each log directory's high watermarks, for the partitions whose logs it holds. */
+    public void checkpointHighWatermarks() {
+        Supplier<Map<TopicPartition, Long>> source = highWatermarks;
+        if (source == null) {
+            return;
+        }
+        Map<TopicPartition, Long> current = source.get();
+        for (Path dir : logDirs) {
+            Map<TopicPartition, Long> inDir = new HashMap<>();
+            current.forEach((tp, hw) -> {
+                Log l = logs.get(tp);
+                if (l != null && l.dir().getParent().equals(dir)) {
+                    inDir.put(tp, hw);
+                }
+            });
+            new OffsetCheckpointFile(dir.resolve(OffsetCheckpointFile.HIGH_WATERMARKS)).write(inDir);
+        }
+    }
+
+    private void checkpointHighWatermarksQuietly() {
+        try {
+            checkpointHighWatermarks();
+        } catch (RuntimeException e) {
+            log.warn("checkpointing high watermarks failed; retrying at the next interval", e);
         }
     }
 
@@ -276,6 +330,7 @@ public final class LogManager implements AutoCloseable {
         }
         if (failure == null) {
             checkpointRecoveryPoints();
+            checkpointHighWatermarksQuietly();
             for (Path dir : logDirs) {
                 try {
                     Files.createFile(dir.resolve(CLEAN_SHUTDOWN_FILE));

@@ -81,7 +81,10 @@ public final class PartitionMetrics implements PartitionObserver {
                 gauge("sluice.partition.log.end.offset", null, "Offset the next appended record gets", partition,
                         Partition::logEndOffset, tags),
                 gauge("sluice.partition.high.watermark", null, "Offset below which records are committed", partition,
-                        Partition::highWatermark, tags));
+                        Partition::highWatermark, tags),
+                gauge("sluice.partition.replica.lag", "records", "Records the partition's replication lags: on the "
+                        + "leader, its furthest-behind follower; on a follower, itself", partition,
+                        Partition::replicaLag, tags));
         List<Meter> old = gauges.put(tp, meters);
         if (old != null) {
             old.forEach(registry::remove);

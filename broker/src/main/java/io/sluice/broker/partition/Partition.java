@@ -61,6 +61,8 @@ public final class Partition {
     private long leaderEpochStartOffset;
     /** What the leader knows of each follower; guarded by {@code appendLock}, empty on a follower. */
     private final Map<Integer, FollowerState> followers = new HashMap<>();
+    /** On a follower, the leader's log end its last fetch answer gave (-1: none yet); written by the fetcher. */
+    private volatile long leaderLogEndSeen = -1;
     private final PartitionTraffic traffic;
 
     Partition(TopicPartition tp, Log log, int nodeId, int leaderEpoch, ProducerStateManager producers) {
@@ -89,13 +91,17 @@ public final class Partition {
     }
 
     /**
-     * For a partition opened with other replicas: what the log holds is not known to be committed (no high-watermark
-     * checkpoint is kept yet, ARCHITECTURE.md §8), so the high watermark starts at the log start and the followers'
-     * fetches (or, on a follower, the leader's answers) raise it. Called before the partition is published.
+     * For a partition opened with other replicas: only what was committed before the stop is known to be committed
+     * now, so the high watermark starts at the checkpointed one ({@code replication-offset-checkpoint}, written by
+     * the log manager), bounded by the log end; with no checkpoint, at the log start. The followers' fetches (or, on
+     * a follower, the leader's answers) raise it. Called before the partition is published.
+     *
+     * @param checkpointedHighWatermark the high watermark checkpointed before the stop, -1 if none
      */
-    void startReplicated() {
+    void startReplicated(long checkpointedHighWatermark) {
         synchronized (appendLock) {
-            highWatermark = log.logStartOffset();
+            long start = log.logStartOffset();
+            highWatermark = Math.max(start, Math.min(checkpointedHighWatermark, log.logEndOffset()));
         }
     }
 
@@ -456,6 +462,32 @@ public final class Partition {
             this.partitionEpoch = partitionEpoch;
             maybeIncrementHighWatermark();
             return true;
+        }
+    }
+
+    /** On a follower: the leader's log end in the last fetch answer (for the lag this replica reports). */
+    public void recordLeaderLogEnd(long leaderLogEnd) {
+        leaderLogEndSeen = leaderLogEnd;
+    }
+
+    /**
+     * How many records the replication lags, for {@code /metrics}: on the leader, the most any other assigned replica
+     * is behind this log end (one not heard from under this leadership counts from the log start); on a follower,
+     * how far this log end is behind the leader's in its last fetch answer. Never negative.
+     */
+    public long replicaLag() {
+        long end = log.logEndOffset();
+        if (!leader) {
+            long seen = leaderLogEndSeen;
+            return seen < 0 ? 0 : Math.max(0, seen - end);
+        }
+        synchronized (appendLock) {
+            long lag = 0;
+            for (FollowerState f : followers.values()) {
+                long followerEnd = f.logEndOffset < 0 ? log.logStartOffset() : f.logEndOffset;
+                lag = Math.max(lag, end - followerEnd);
+            }
+            return lag;
         }
     }
 

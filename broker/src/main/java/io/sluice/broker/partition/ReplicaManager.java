@@ -16,7 +16,9 @@ import io.sluice.broker.util.Clock;
 import io.sluice.proto.TopicPartition;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -61,6 +63,8 @@ public final class ReplicaManager implements MetadataListener {
     private volatile boolean stopped;
     /** The ISR-check chain that is current: a settings change starts a new one at the new interval. */
     private final AtomicLong isrCheckGeneration = new AtomicLong();
+    private final AtomicLong isrShrinks = new AtomicLong();
+    private final AtomicLong isrExpands = new AtomicLong();
 
     public ReplicaManager(int nodeId, LogManager logManager, LogConfig defaultLogConfig,
                           ProducerStateStore producerStates, Timer timer) {
@@ -181,7 +185,9 @@ public final class ReplicaManager implements MetadataListener {
         Partition hosted = partitions.get(p.tp());
         if (p.leaderId() == nodeId) {
             if (hosted != null && hosted.isLeader() && hosted.leaderEpoch() == p.leaderEpoch()) {
+                List<Integer> before = hosted.inSyncReplicas();
                 if (hosted.applyIsr(p.leaderEpoch(), p.partitionEpoch(), p.isr())) {
+                    countIsrChange(before, hosted.inSyncReplicas());
                     log.info("{}: ISR is now {} (partition epoch {})", p.tp(), hosted.inSyncReplicas(),
                             p.partitionEpoch());
                 }
@@ -228,7 +234,7 @@ public final class ReplicaManager implements MetadataListener {
         Partition partition = partitions.computeIfAbsent(tp, k -> {
             Partition created = create(tp, config, leaderEpoch);
             if (replicas.size() > 1) {
-                created.startReplicated();
+                created.startReplicated(logManager.checkpointedHighWatermark(tp));
             }
             return created;
         });
@@ -259,7 +265,7 @@ public final class ReplicaManager implements MetadataListener {
         }
         Partition partition = partitions.computeIfAbsent(tp, k -> {
             Partition created = create(tp, config, leaderEpoch);
-            created.startReplicated();
+            created.startReplicated(logManager.checkpointedHighWatermark(tp));
             created.makeFollower(leaderEpoch, leaderId);
             return created;
         });
@@ -325,6 +331,32 @@ public final class ReplicaManager implements MetadataListener {
 
     public Collection<Partition> partitions() {
         return Collections.unmodifiableCollection(partitions.values());
+    }
+
+    /** Committed ISR changes of partitions this broker led that removed a replica (Kafka's IsrShrinksPerSec). */
+    public long isrShrinks() {
+        return isrShrinks.get();
+    }
+
+    /** Committed ISR changes of partitions this broker led that added a replica (Kafka's IsrExpandsPerSec). */
+    public long isrExpands() {
+        return isrExpands.get();
+    }
+
+    private void countIsrChange(List<Integer> before, List<Integer> after) {
+        if (!before.containsAll(after)) {
+            isrExpands.incrementAndGet();
+        }
+        if (!after.containsAll(before)) {
+            isrShrinks.incrementAndGet();
+        }
+    }
+
+    /** The high watermark of every hosted partition now, for the log manager's checkpoint. */
+    public Map<TopicPartition, Long> highWatermarks() {
+        Map<TopicPartition, Long> out = new HashMap<>();
+        partitions.forEach((tp, p) -> out.put(tp, p.highWatermark()));
+        return out;
     }
 
     public Purgatory<DelayedOperation> fetchPurgatory() {

@@ -194,7 +194,7 @@ final class ReplicaFetcher implements Runnable {
         try {
             connection = BrokerConnection.connect(transport, address.getHostString(), address.getPort(),
                     ConnectionConfig.defaults("replica-fetcher-" + nodeId).withMaxFrameBytes(
-                            Math.max(ConnectionConfig.MIN_MAX_FRAME_BYTES, settings.maxBytes() + (1 << 20))))
+                            Math.max(ConnectionConfig.MIN_MAX_FRAME_BYTES, settings.responseMaxBytes() + (1 << 20))))
                     .get(settings.requestTimeoutMs(), TimeUnit.MILLISECONDS);
             return true;
         } catch (ExecutionException | TimeoutException e) {
@@ -309,11 +309,11 @@ final class ReplicaFetcher implements Runnable {
             offsets.put(tp, offset);
             topics.computeIfAbsent(tp.topic(), t -> FetchTopic.newBuilder().setName(t))
                     .addPartitions(FetchPartition.newBuilder().setPartition(tp.partition()).setFetchOffset(offset)
-                            .setPartitionMaxBytes(settings.maxBytes()).setCurrentLeaderEpoch(s.epoch)
+                            .setPartitionMaxBytes(settings.partitionMaxBytes()).setCurrentLeaderEpoch(s.epoch)
                             .setLogStartOffset(s.partition.logStartOffset()));
         }
         FetchRequest.Builder body = FetchRequest.newBuilder().setReplicaId(nodeId).setMaxWaitMs(settings.maxWaitMs())
-                .setMinBytes(1).setMaxBytes(settings.maxBytes());
+                .setMinBytes(settings.minBytes()).setMaxBytes(settings.responseMaxBytes());
         topics.values().forEach(body::addTopics);
         InboundFrame<Response> frame = call(Request.newBuilder().setFetch(body),
                 settings.maxWaitMs() + (long) settings.requestTimeoutMs());
@@ -368,6 +368,7 @@ final class ReplicaFetcher implements Runnable {
                     }
                 }
                 partition.updateHighWatermarkAsFollower(p.getHighWatermark(), s.epoch);
+                partition.recordLeaderLogEnd(p.getLogEndOffset());
             }
             case OFFSET_OUT_OF_RANGE -> {
                 if (p.getLogStartOffset() > fetchOffset) {

@@ -1,6 +1,7 @@
 package io.sluice.broker.server;
 
 import io.sluice.broker.log.LogConfig;
+import io.sluice.broker.replication.FetcherSettings;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -39,6 +40,14 @@ public final class BrokerConfig {
     public static final String DEFAULT_REPLICATION_FACTOR = "default.replication.factor";
     public static final String MIN_INSYNC_REPLICAS = "min.insync.replicas";
     public static final String REPLICA_LAG_TIME_MAX_MS = "replica.lag.time.max.ms";
+    public static final String REPLICA_FETCH_WAIT_MAX_MS = "replica.fetch.wait.max.ms";
+    public static final String REPLICA_FETCH_MIN_BYTES = "replica.fetch.min.bytes";
+    public static final String REPLICA_FETCH_MAX_BYTES = "replica.fetch.max.bytes";
+    public static final String REPLICA_FETCH_RESPONSE_MAX_BYTES = "replica.fetch.response.max.bytes";
+    public static final String REPLICA_FETCH_BACKOFF_MS = "replica.fetch.backoff.ms";
+    public static final String REPLICA_SOCKET_TIMEOUT_MS = "replica.socket.timeout.ms";
+    public static final String REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS =
+            "replica.high.watermark.checkpoint.interval.ms";
     public static final String OFFSETS_TOPIC_NUM_PARTITIONS = "offsets.topic.num.partitions";
     public static final String LOG_SEGMENT_BYTES = "log.segment.bytes";
     public static final String LOG_ROLL_MS = "log.roll.ms";
@@ -74,6 +83,14 @@ public final class BrokerConfig {
         k.put(DEFAULT_REPLICATION_FACTOR, "1");
         k.put(MIN_INSYNC_REPLICAS, "1");
         k.put(REPLICA_LAG_TIME_MAX_MS, "30000");
+        FetcherSettings f = FetcherSettings.DEFAULT;
+        k.put(REPLICA_FETCH_WAIT_MAX_MS, Integer.toString(f.maxWaitMs()));
+        k.put(REPLICA_FETCH_MIN_BYTES, Integer.toString(f.minBytes()));
+        k.put(REPLICA_FETCH_MAX_BYTES, Integer.toString(f.partitionMaxBytes()));
+        k.put(REPLICA_FETCH_RESPONSE_MAX_BYTES, Integer.toString(f.responseMaxBytes()));
+        k.put(REPLICA_FETCH_BACKOFF_MS, Long.toString(f.backoffMs()));
+        k.put(REPLICA_SOCKET_TIMEOUT_MS, Integer.toString(f.requestTimeoutMs()));
+        k.put(REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS, "5000");
         k.put(OFFSETS_TOPIC_NUM_PARTITIONS, "8");
         LogConfig d = LogConfig.DEFAULT;
         k.put(LOG_SEGMENT_BYTES, Integer.toString(d.segmentBytes()));
@@ -151,6 +168,13 @@ public final class BrokerConfig {
         intIn(DEFAULT_REPLICATION_FACTOR, 1, Short.MAX_VALUE);
         intIn(MIN_INSYNC_REPLICAS, 1, Short.MAX_VALUE);
         longIn(REPLICA_LAG_TIME_MAX_MS, 1, Long.MAX_VALUE);
+        intIn(REPLICA_FETCH_WAIT_MAX_MS, 0, 600_000);
+        intIn(REPLICA_FETCH_MIN_BYTES, 1, Integer.MAX_VALUE);
+        intIn(REPLICA_FETCH_MAX_BYTES, 1024, 1 << 30);
+        intIn(REPLICA_FETCH_RESPONSE_MAX_BYTES, 1024, 1 << 30);
+        longIn(REPLICA_FETCH_BACKOFF_MS, 0, 600_000);
+        intIn(REPLICA_SOCKET_TIMEOUT_MS, 100, 3_600_000);
+        longIn(REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS, 1, Long.MAX_VALUE);
         intIn(OFFSETS_TOPIC_NUM_PARTITIONS, 1, 1000);
         longIn(LOG_FLUSH_SCHEDULER_INTERVAL_MS, 1, Long.MAX_VALUE);
         longIn(LOG_FLUSH_OFFSET_CHECKPOINT_INTERVAL_MS, 1, Long.MAX_VALUE);
@@ -169,6 +193,13 @@ public final class BrokerConfig {
             throw new ConfigException(BROKER_HEARTBEAT_INTERVAL_MS + ": " + heartbeat + " must be below "
                     + BROKER_SESSION_TIMEOUT_MS + " (" + session + "), or every broker is fenced between two heartbeats");
         }
+    }
+
+    /** How this broker's followers fetch: the {@code replica.fetch.*} keys and {@code replica.socket.timeout.ms}. */
+    public FetcherSettings fetcherSettings() {
+        return new FetcherSettings(getInt(REPLICA_FETCH_WAIT_MAX_MS), getInt(REPLICA_FETCH_MIN_BYTES),
+                getInt(REPLICA_FETCH_MAX_BYTES), getInt(REPLICA_FETCH_RESPONSE_MAX_BYTES),
+                getInt(REPLICA_SOCKET_TIMEOUT_MS), getLong(REPLICA_FETCH_BACKOFF_MS));
     }
 
     /** Reads {@code file} (if not null) and applies {@code overrides} on top. */

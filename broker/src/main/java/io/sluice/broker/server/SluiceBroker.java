@@ -23,7 +23,6 @@ import io.sluice.broker.partition.ControllerIsrChangeSender;
 import io.sluice.broker.partition.IsrChangeSender;
 import io.sluice.broker.partition.ReplicaManager;
 import io.sluice.broker.partition.ReplicationConfig;
-import io.sluice.broker.replication.FetcherSettings;
 import io.sluice.broker.replication.ReplicaFetcherManager;
 import io.sluice.broker.producer.ProducerIdManager;
 import io.sluice.broker.producer.ProducerStateStore;
@@ -197,8 +196,10 @@ public final class SluiceBroker implements AutoCloseable {
         replicas = new ReplicaManager(config.nodeId(), logManager, config.logConfig(), new ProducerStateStore(store),
                 timer, metrics.partitions(), Clock.SYSTEM, isrChanges, replication);
         metrics.bind(new ReplicaMetrics(replicas));
+        logManager.startHighWatermarkCheckpoints(replicas::highWatermarks,
+                config.getLong(BrokerConfig.REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS));
         // The follower side, before the metadata replay: partitions led by other brokers are followed at once.
-        fetchers = new ReplicaFetcherManager(config.nodeId(), this::brokerAddress, FetcherSettings.DEFAULT,
+        fetchers = new ReplicaFetcherManager(config.nodeId(), this::brokerAddress, config.fetcherSettings(),
                 Clock.SYSTEM);
         replicas.attachFetchers(fetchers);
         metadata.addListener(replicas).join();

@@ -9,7 +9,9 @@ import io.sluice.proto.TopicPartition;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -63,6 +65,43 @@ class LogManagerTest {
         try (LogManager second = start(dir)) {
             assertThat(second.getLog(new TopicPartition("t", 0)).orElseThrow().logEndOffset()).isEqualTo(404);
         }
+    }
+
+    @Test
+    void highWatermarksAreCheckpointedPerDirectoryAndReadBackAfterARestart() throws IOException {
+        Path a = tmp.resolve("a");
+        Path b = tmp.resolve("b");
+        TopicPartition t0 = new TopicPartition("t", 0);
+        TopicPartition t1 = new TopicPartition("t", 1);
+        try (LogManager manager = start(a, b)) {
+            manager.getOrCreateLog(t0, config);
+            manager.getOrCreateLog(t1, config);
+            Map<TopicPartition, Long> hws = new HashMap<>(Map.of(t0, 17L, t1, 4L));
+            manager.startHighWatermarkCheckpoints(() -> hws, 3_600_000);
+            manager.checkpointHighWatermarks();
+            assertThat(Files.readAllLines(a.resolve(OffsetCheckpointFile.HIGH_WATERMARKS))).containsExactly("0", "1", "t 0 17");
+            assertThat(Files.readAllLines(b.resolve(OffsetCheckpointFile.HIGH_WATERMARKS))).containsExactly("0", "1", "t 1 4");
+            hws.put(t0, 20L); // the last value is what close() writes
+        }
+        try (LogManager manager = start(a, b)) {
+            assertThat(manager.checkpointedHighWatermark(t0)).isEqualTo(20);
+            assertThat(manager.checkpointedHighWatermark(t1)).isEqualTo(4);
+            assertThat(manager.checkpointedHighWatermark(new TopicPartition("u", 0))).isEqualTo(-1);
+        }
+    }
+
+    @Test
+    void aDamagedCheckpointReadsAsEmptyAndOldLinesAreUnderstood() throws IOException {
+        Path file = tmp.resolve("cp");
+        OffsetCheckpointFile cp = new OffsetCheckpointFile(file);
+        assertThat(cp.read()).isEmpty();
+        Files.writeString(file, "0\n2\norders-3 1042\nmy-topic 1 7\n");
+        assertThat(cp.read()).containsOnly(Map.entry(new TopicPartition("orders", 3), 1042L),
+                Map.entry(new TopicPartition("my-topic", 1), 7L));
+        Files.writeString(file, "0\n3\nt 0 5\n"); // torn: fewer lines than it says
+        assertThat(cp.read()).isEmpty();
+        Files.writeString(file, "9\n0\n");
+        assertThat(cp.read()).isEmpty();
     }
 
     @Test

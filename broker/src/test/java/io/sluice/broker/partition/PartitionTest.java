@@ -55,6 +55,32 @@ class PartitionTest {
     }
 
     @Test
+    void aReplicatedPartitionStartsFromItsCheckpointedHighWatermarkBoundedByItsLogEnd() {
+        partition.appendAsLeader(TestBatches.batch(0, 10, 10, 1));
+        partition.startReplicated(-1);
+        assertThat(partition.highWatermark()).isZero();
+        partition.startReplicated(6);
+        assertThat(partition.highWatermark()).isEqualTo(6);
+        partition.startReplicated(25); // a checkpoint past a log that lost its unflushed tail
+        assertThat(partition.highWatermark()).isEqualTo(10);
+    }
+
+    @Test
+    void theReplicaLagIsTheFurthestFollowerOnALeaderAndTheDistanceToTheLeaderOnAFollower() {
+        partition.makeLeader(1, List.of(1, 2, 3), List.of(1, 2, 3));
+        partition.appendAsLeader(TestBatches.batch(0, 8, 10, 1));
+        assertThat(partition.replicaLag()).isEqualTo(8); // neither follower heard from yet
+        partition.updateFollowerFetchState(2, 8, clock.milliseconds());
+        partition.updateFollowerFetchState(3, 5, clock.milliseconds());
+        assertThat(partition.replicaLag()).isEqualTo(3);
+
+        partition.makeFollower(2, 2);
+        assertThat(partition.replicaLag()).isZero();
+        partition.recordLeaderLogEnd(20);
+        assertThat(partition.replicaLag()).isEqualTo(12);
+    }
+
+    @Test
     void consumersReadNothingAboveTheHighWatermarkWhileAFollowerLags() throws Exception {
         partition.makeLeader(1, List.of(1, 2), List.of(1, 2));
         for (int i = 0; i < 4; i++) {

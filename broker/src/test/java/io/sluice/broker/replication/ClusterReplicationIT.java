@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.sluice.broker.log.OffsetCheckpointFile;
 import io.sluice.broker.metadata.MetadataStore;
 import io.sluice.broker.metadata.PartitionRecord;
 import io.sluice.broker.metadata.Topics;
@@ -208,8 +209,13 @@ class ClusterReplicationIT {
             assertThat(controllerView().partition(TP).orElseThrow().isr()).doesNotContain(follower).hasSize(2);
             assertThat(controllerView().partition(strictTp).orElseThrow().isr()).doesNotContain(follower);
         });
-        // The leaders hold the committed ISR too.
+        // The leaders hold the committed ISR too, and count the shrink.
         await().atMost(PATIENCE).untilAsserted(() -> assertThat(leaderPartition(TP).inSyncReplicas()).hasSize(2));
+        assertThat(cluster.broker(p.leaderId()).replicaManager().isrShrinks()).isPositive();
+        // The stopped follower checkpointed its high watermark on the way down ("before" was committed).
+        Map<TopicPartition, Long> checkpointed = new OffsetCheckpointFile(
+                dir.resolve("broker-" + follower).resolve(OffsetCheckpointFile.HIGH_WATERMARKS)).read();
+        assertThat(checkpointed).containsEntry(TP, 1L);
 
         // ISR 2 meets min.insync.replicas=2; the strict topic (3) refuses acks=all.
         assertThat(producer.send(TOPIC, null, bytes("with two")).get(30, TimeUnit.SECONDS).offset()).isEqualTo(1);
@@ -225,6 +231,7 @@ class ClusterReplicationIT {
         });
         await().atMost(PATIENCE).untilAsserted(() -> assertThat(leaderPartition(strictTp).inSyncReplicas())
                 .hasSize(3));
+        assertThat(cluster.broker(p.leaderId()).replicaManager().isrExpands()).isPositive();
         assertThat(producer.send(strict, null, bytes("recovered")).get(30, TimeUnit.SECONDS).offset()).isEqualTo(1);
         awaitIdenticalReplicas(TP, controllerView().partition(TP).orElseThrow().leaderId(), List.of(1, 2, 3));
     }

@@ -50,7 +50,7 @@ import org.junit.jupiter.api.io.TempDir;
  * names leaders and followers through {@link ReplicaManager#becomeLeader} and {@link ReplicaManager#becomeFollower}.
  */
 class ReplicationIT {
-    private static final FetcherSettings FAST = new FetcherSettings(100, 1 << 20, 5_000, 50);
+    private static final FetcherSettings FAST = new FetcherSettings(100, 1, 1 << 20, 1 << 20, 5_000, 50);
     private static final Duration PATIENCE = Duration.ofSeconds(30);
 
     @TempDir

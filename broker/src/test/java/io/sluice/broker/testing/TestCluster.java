@@ -41,6 +41,15 @@ public final class TestCluster implements AutoCloseable {
         try {
             CompletableFuture.allOf(starts.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
         } catch (Exception e) {
+            // A broker still starting is not in `running` yet: wait for every start to end (each gives up after
+            // its own quorum timeout) so that close() stops them all and no Ratis server outlives the cluster.
+            for (CompletableFuture<Void> s : starts) {
+                try {
+                    s.join();
+                } catch (RuntimeException ignored) {
+                    // reported through e
+                }
+            }
             close();
             throw new IllegalStateException("the test cluster did not start", e);
         }
