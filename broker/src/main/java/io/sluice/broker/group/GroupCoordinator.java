@@ -1,29 +1,27 @@
 package io.sluice.broker.group;
 
 import io.sluice.broker.log.LogAppendInfo;
-import io.sluice.broker.log.LogSlice;
 import io.sluice.broker.log.RecordBatchTooLargeException;
 import io.sluice.broker.state.BrokerStore;
-import io.sluice.broker.state.StoreBatch;
 import io.sluice.broker.util.Clock;
+import io.sluice.proto.ConsumerOffsets;
 import io.sluice.proto.TopicPartition;
 import io.sluice.proto.message.ErrorCode;
-import io.sluice.proto.record.Record;
 import io.sluice.proto.record.RecordBatch;
 import io.sluice.proto.record.RecordBatchBuilder;
-import io.sluice.proto.record.RecordBatches;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -32,43 +30,64 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Commits and fetches consumer offsets. A commit appends one batch of offset records to the group's partition of
- * {@value #OFFSETS_TOPIC} (the durable copy, replicated with the topic) and then applies it to the {@link OffsetsView}
- * in the broker store (the copy fetches read). {@link #load} brings a partition's view up to its log before the
- * partition is served: at broker start, and when this broker becomes the partition's leader.
+ * The group coordinator of the groups whose {@value #OFFSETS_TOPIC} partition this broker leads (Kafka's model): it
+ * commits and fetches their offsets. Any other broker's groups are answered {@code NOT_COORDINATOR}.
  *
- * <p>Thread-safety: every operation runs on the single "sluice-group-coordinator" thread, which owns the set of loaded
- * partitions and is the only writer of the view and of the offsets partitions; callers get futures and never block
- * on the disk. Futures complete on that thread.
+ * <p>A partition is served from the moment this broker leads it ({@link #load}) and has loaded it: first the high
+ * watermark must reach the log end (everything the previous leader may have acknowledged is then committed here),
+ * then the log up to the high watermark is replayed into the {@link OffsetsView}; until then requests are answered
+ * {@code COORDINATOR_LOAD_IN_PROGRESS}. {@link #unload} (leadership lost) stops serving at once.
+ *
+ * <p>A commit appends one batch to the group's partition as an {@code acks=all} produce would, and is answered only
+ * once the high watermark has passed it ({@code offsets.commit.timeout.ms}); the view follows the high watermark (see
+ * {@link OffsetsViewLoader}), so a fetch never returns an offset that is not committed.
+ *
+ * <p>Thread-safety: every operation runs on the single "sluice-group-coordinator" thread, which owns the partition
+ * states and is the only writer of the view and of the offsets partitions; callers get futures and never block on the
+ * disk. Waiting for the high watermark takes no thread (the produce purgatory). Futures complete on that thread.
  */
 public final class GroupCoordinator implements AutoCloseable {
-    public static final String OFFSETS_TOPIC = "__consumer_offsets";
-    /** {@code offsets.topic.num.partitions}; Kafka's default is 50, a single-node broker needs fewer. */
-    public static final int DEFAULT_NUM_PARTITIONS = 8;
+    public static final String OFFSETS_TOPIC = ConsumerOffsets.TOPIC;
     /** {@code offset.metadata.max.bytes}, as Kafka. */
     public static final int DEFAULT_MAX_METADATA_BYTES = 4096;
-    /** Bytes read from an offsets partition at a time while loading. */
-    private static final int LOAD_READ_BYTES = 1 << 20;
+    /** {@code offsets.commit.timeout.ms}, as Kafka. */
+    public static final long DEFAULT_COMMIT_TIMEOUT_MS = 5_000;
+    /** How long a load waits for the high watermark before it says so in the log (and waits on). */
+    static final long LOAD_WAIT_MS = 30_000;
     private static final Logger log = LoggerFactory.getLogger(GroupCoordinator.class);
 
     private final OffsetsLog offsetsLog;
+    private final OffsetsTopic topic;
     private final OffsetsView view;
-    private final int numPartitions;
+    private final OffsetsViewLoader loader;
     private final int maxMetadataBytes;
+    private final long commitTimeoutMs;
     private final Clock clock;
     private final ExecutorService thread;
-    /** Offsets partitions whose view is up to date and which this broker serves; coordinator thread only. */
-    private final Set<Integer> loaded = new HashSet<>();
+    /** The offsets partitions this broker leads, by partition; coordinator thread only. */
+    private final Map<Integer, Coordination> coordinating = new HashMap<>();
 
-    public GroupCoordinator(OffsetsLog offsetsLog, BrokerStore store, int numPartitions, int maxMetadataBytes,
-                            Clock clock) {
-        if (numPartitions < 1) {
-            throw new IllegalArgumentException("offsets.topic.num.partitions: " + numPartitions + " must be positive");
+    /** Where serving one offsets partition stands. Coordinator thread only. */
+    private static final class Coordination {
+        final int leaderEpoch;
+        final CompletableFuture<Boolean> loaded = new CompletableFuture<>();
+        State state = State.LOADING;
+
+        Coordination(int leaderEpoch) {
+            this.leaderEpoch = leaderEpoch;
         }
+    }
+
+    private enum State { LOADING, LOADED, FAILED }
+
+    public GroupCoordinator(OffsetsLog offsetsLog, BrokerStore store, OffsetsTopic topic, int maxMetadataBytes,
+                            long commitTimeoutMs, Clock clock) {
         this.offsetsLog = offsetsLog;
+        this.topic = topic;
         this.view = new OffsetsView(store);
-        this.numPartitions = numPartitions;
+        this.loader = new OffsetsViewLoader(offsetsLog, view);
         this.maxMetadataBytes = maxMetadataBytes;
+        this.commitTimeoutMs = commitTimeoutMs;
         this.clock = clock;
         this.thread = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "sluice-group-coordinator");
@@ -79,41 +98,42 @@ public final class GroupCoordinator implements AutoCloseable {
 
     /** The offsets partition that holds {@code groupId}'s commits: Kafka's {@code Utils.abs(hashCode) % n}. */
     public static int partitionFor(String groupId, int numPartitions) {
-        int hash = groupId.hashCode();
-        // Math.abs(Integer.MIN_VALUE) is negative; Kafka's Utils.abs maps it to 0.
-        return (hash == Integer.MIN_VALUE ? 0 : Math.abs(hash)) % numPartitions;
+        return ConsumerOffsets.partitionFor(groupId, numPartitions);
     }
 
+    /** The group's offsets partition, or -1 while the topic does not exist. */
     public int partitionFor(String groupId) {
-        return partitionFor(groupId, numPartitions);
+        int n = topic.partitions();
+        return n < 1 ? -1 : partitionFor(groupId, n);
     }
 
     // ---------------------------------------------------------------- commit
 
     /**
-     * Commits {@code offsets} for {@code group}: per partition {@code NONE}, {@code OFFSET_METADATA_TOO_LARGE} (that
-     * partition only; the others are committed), or for all of them {@code INVALID_GROUP_ID},
-     * {@code COORDINATOR_NOT_AVAILABLE} (the group's offsets partition is not loaded here, or its log failed) or
-     * {@code RECORD_BATCH_TOO_LARGE}. A commit timestamp of -1 is stamped with the coordinator's clock.
+     * Commits {@code offsets} for {@code group}: per partition {@code NONE} or {@code OFFSET_METADATA_TOO_LARGE}
+     * (that partition only; the others are committed), or for all of them {@code INVALID_GROUP_ID},
+     * {@code NOT_COORDINATOR}, {@code COORDINATOR_LOAD_IN_PROGRESS}, {@code COORDINATOR_NOT_AVAILABLE} (no topic yet,
+     * too few in-sync replicas, not committed in time, or the log failed) or {@code RECORD_BATCH_TOO_LARGE}. A commit
+     * timestamp of -1 is stamped with the coordinator's clock. Completes once the commit is committed or failed.
      */
     public CompletableFuture<Map<TopicPartition, ErrorCode>> commit(String group,
                                                                      Map<TopicPartition, OffsetAndMetadata> offsets) {
-        return submit(() -> commitOnThread(group, offsets));
+        return submit(() -> commitOnThread(group, offsets)).thenCompose(f -> f);
     }
 
-    private Map<TopicPartition, ErrorCode> commitOnThread(String group, Map<TopicPartition, OffsetAndMetadata> offsets) {
+    private CompletableFuture<Map<TopicPartition, ErrorCode>> commitOnThread(
+            String group, Map<TopicPartition, OffsetAndMetadata> offsets) {
+        ApiResult serving = validateGroup(group);
+        int partition = -1;
+        if (serving.ok()) {
+            partition = partitionFor(group);
+            serving = serving(partition);
+        }
+        if (!serving.ok()) {
+            return CompletableFuture.completedFuture(all(offsets.keySet(), serving.error()));
+        }
+        Coordination c = coordinating.get(partition);
         Map<TopicPartition, ErrorCode> result = new LinkedHashMap<>();
-        ErrorCode groupError = validateGroup(group);
-        if (groupError == ErrorCode.NONE && !loaded.contains(partitionFor(group))) {
-            groupError = ErrorCode.COORDINATOR_NOT_AVAILABLE;
-        }
-        if (groupError != ErrorCode.NONE) {
-            for (TopicPartition tp : offsets.keySet()) {
-                result.put(tp, groupError);
-            }
-            return result;
-        }
-        int partition = partitionFor(group);
         long now = clock.milliseconds();
         Map<OffsetKey, OffsetAndMetadata> accepted = new LinkedHashMap<>();
         for (Map.Entry<TopicPartition, OffsetAndMetadata> e : offsets.entrySet()) {
@@ -129,76 +149,103 @@ public final class GroupCoordinator implements AutoCloseable {
             result.put(e.getKey(), ErrorCode.NONE);
         }
         if (accepted.isEmpty()) {
-            return result;
+            return CompletableFuture.completedFuture(result);
         }
-        ErrorCode error = append(partition, accepted);
-        if (error != ErrorCode.NONE) {
-            for (OffsetKey key : accepted.keySet()) {
-                result.put(key.tp(), error);
+        int p = partition;
+        ErrorCode appendError;
+        LogAppendInfo info = null;
+        try {
+            info = offsetsLog.append(p, c.leaderEpoch, encode(accepted));
+            appendError = ErrorCode.NONE;
+        } catch (RecordBatchTooLargeException e) {
+            log.warn("{}-{}: offset commit of {} partitions refused: {}", OFFSETS_TOPIC, p, accepted.size(),
+                    e.getMessage());
+            appendError = ErrorCode.RECORD_BATCH_TOO_LARGE;
+        } catch (OffsetsLogException e) {
+            appendError = commitError(e.errorCode());
+        } catch (RuntimeException e) {
+            log.error("{}-{}: appending an offset commit of {} partitions failed; answering COORDINATOR_NOT_AVAILABLE",
+                    OFFSETS_TOPIC, p, accepted.size(), e);
+            appendError = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+        }
+        if (appendError != ErrorCode.NONE) {
+            result.putAll(all(offsets.keySet().stream().filter(tp -> result.get(tp) == ErrorCode.NONE).toList(),
+                    appendError));
+            return CompletableFuture.completedFuture(result);
+        }
+        long lastOffset = info.lastOffset();
+        CompletableFuture<Map<TopicPartition, ErrorCode>> answer = new CompletableFuture<>();
+        offsetsLog.awaitCommitted(p, c.leaderEpoch, lastOffset, commitTimeoutMs).whenComplete((v, e) -> execute(() -> {
+            ErrorCode error = ErrorCode.NONE;
+            if (e != null) {
+                Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                error = cause instanceof OffsetsLogException o ? commitError(o.errorCode())
+                        : ErrorCode.COORDINATOR_NOT_AVAILABLE;
+                log.debug("{}-{}: offset commit at {} not committed: {}", OFFSETS_TOPIC, p, lastOffset,
+                        cause.getMessage());
+            } else if (coordinating.get(p) == c && c.state == State.LOADED) {
+                catchUpQuietly(p);
             }
-        }
-        return result;
+            for (OffsetKey k : accepted.keySet()) {
+                result.put(k.tp(), error);
+            }
+            answer.complete(result);
+        }, answer));
+        return answer;
     }
 
-    private ErrorCode append(int partition, Map<OffsetKey, OffsetAndMetadata> accepted) {
+    /** Kafka's mapping of the append errors of an offset commit to what the group's client understands. */
+    private static ErrorCode commitError(ErrorCode appendError) {
+        return switch (appendError) {
+            case NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH -> ErrorCode.NOT_COORDINATOR;
+            case RECORD_BATCH_TOO_LARGE -> ErrorCode.RECORD_BATCH_TOO_LARGE;
+            default -> ErrorCode.COORDINATOR_NOT_AVAILABLE; // NOT_ENOUGH_REPLICAS(_AFTER_APPEND), REQUEST_TIMED_OUT, ...
+        };
+    }
+
+    private static ByteBuffer encode(Map<OffsetKey, OffsetAndMetadata> accepted) {
         RecordBatchBuilder builder = new RecordBatchBuilder(64 * accepted.size() + RecordBatch.HEADER_SIZE);
         for (Map.Entry<OffsetKey, OffsetAndMetadata> e : accepted.entrySet()) {
             builder.append(e.getValue().commitTimestamp(), OffsetRecords.encodeKey(e.getKey()),
                     OffsetRecords.encodeValue(e.getValue()));
         }
-        LogAppendInfo info;
-        try {
-            info = offsetsLog.append(partition, builder.build());
-        } catch (RecordBatchTooLargeException e) {
-            log.warn("{}-{}: offset commit of {} partitions refused: {}", OFFSETS_TOPIC, partition, accepted.size(),
-                    e.getMessage());
-            return ErrorCode.RECORD_BATCH_TOO_LARGE;
-        } catch (RuntimeException e) {
-            log.error("{}-{}: appending an offset commit of {} partitions failed; answering COORDINATOR_NOT_AVAILABLE",
-                    OFFSETS_TOPIC, partition, accepted.size(), e);
-            return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-        }
-        // The batch's records got offsets firstOffset, firstOffset + 1, ... in the order they were built.
-        StoreBatch batch = new StoreBatch();
-        for (Map.Entry<OffsetKey, OffsetAndMetadata> e : accepted.entrySet()) {
-            view.put(batch, partition, e.getKey(), e.getValue());
-        }
-        view.setApplied(batch, partition, info.lastOffset());
-        try {
-            view.write(batch);
-        } catch (RuntimeException e) {
-            // The commit is in the log, which is the truth; the view missed it, so the partition is not served
-            // until load() has replayed the log into it again.
-            loaded.remove(partition);
-            log.error("{}-{}: the offset commit at {}..{} is in the log but the view could not be updated; the"
-                    + " partition is unloaded until it is loaded again", OFFSETS_TOPIC, partition, info.firstOffset(),
-                    info.lastOffset(), e);
-        }
-        return ErrorCode.NONE;
+        return builder.build();
     }
 
-    private ErrorCode validateGroup(String group) {
-        if (group == null || group.isEmpty() || group.getBytes(StandardCharsets.UTF_8).length > Short.MAX_VALUE) {
-            return ErrorCode.INVALID_GROUP_ID;
+    /** Brings the view up to the high watermark; a failure leaves it behind (fetches try again) and is logged. */
+    private void catchUpQuietly(int partition) {
+        try {
+            loader.catchUp(partition);
+        } catch (RuntimeException e) {
+            log.error("{}-{}: the offsets view could not be brought up to the high watermark; fetches of its groups"
+                    + " answer COORDINATOR_NOT_AVAILABLE until it can", OFFSETS_TOPIC, partition, e);
         }
-        return ErrorCode.NONE;
     }
 
     // ---------------------------------------------------------------- fetch
 
     /**
      * The group's committed offsets for {@code partitions}, or for every partition it committed when
-     * {@code partitions} is null.
+     * {@code partitions} is null: only commits the high watermark has passed.
      */
     public CompletableFuture<OffsetFetchResult> fetch(String group, Collection<TopicPartition> partitions) {
         return submit(() -> {
-            if (validateGroup(group) != ErrorCode.NONE) {
-                return OffsetFetchResult.failed(ErrorCode.INVALID_GROUP_ID, "group id '" + group + "' is not valid");
+            ApiResult serving = validateGroup(group);
+            int partition = -1;
+            if (serving.ok()) {
+                partition = partitionFor(group);
+                serving = serving(partition);
             }
-            int partition = partitionFor(group);
-            if (!loaded.contains(partition)) {
-                return OffsetFetchResult.failed(ErrorCode.COORDINATOR_NOT_AVAILABLE,
-                        OFFSETS_TOPIC + "-" + partition + " is not loaded on this broker");
+            if (!serving.ok()) {
+                return OffsetFetchResult.failed(serving.error(), serving.message());
+            }
+            try {
+                loader.catchUp(partition);
+            } catch (RuntimeException e) {
+                log.error("{}-{}: the offsets view could not be brought up to the high watermark", OFFSETS_TOPIC,
+                        partition, e);
+                return OffsetFetchResult.failed(ErrorCode.COORDINATOR_NOT_AVAILABLE, OFFSETS_TOPIC + "-" + partition
+                        + ": the committed offsets could not be read on this broker: " + e.getMessage());
             }
             Set<TopicPartition> wanted = partitions == null ? null : new HashSet<>(partitions);
             Map<TopicPartition, OffsetAndMetadata> out = new LinkedHashMap<>();
@@ -211,116 +258,177 @@ public final class GroupCoordinator implements AutoCloseable {
         });
     }
 
+    // ---------------------------------------------------------------- who serves what
+
+    private record ApiResult(ErrorCode error, String message) {
+        static final ApiResult OK = new ApiResult(ErrorCode.NONE, null);
+
+        boolean ok() {
+            return error == ErrorCode.NONE;
+        }
+    }
+
+    private static ApiResult validateGroup(String group) {
+        if (group == null || group.isEmpty() || group.getBytes(StandardCharsets.UTF_8).length > Short.MAX_VALUE) {
+            return new ApiResult(ErrorCode.INVALID_GROUP_ID, "group id '" + group + "' is not valid");
+        }
+        return ApiResult.OK;
+    }
+
+    /** Whether this broker serves offsets partition {@code partition} now (-1: the topic does not exist yet). */
+    private ApiResult serving(int partition) {
+        if (partition < 0) {
+            topic.create();
+            return new ApiResult(ErrorCode.COORDINATOR_NOT_AVAILABLE, OFFSETS_TOPIC + " does not exist yet; it is"
+                    + " created once offsets.topic.replication.factor brokers are registered; retry");
+        }
+        Coordination c = coordinating.get(partition);
+        if (c == null || offsetsLog.leaderEpoch(partition) != c.leaderEpoch) {
+            return new ApiResult(ErrorCode.NOT_COORDINATOR, "this broker does not lead " + OFFSETS_TOPIC + "-"
+                    + partition + "; its leader is the group's coordinator");
+        }
+        switch (c.state) {
+            case LOADED -> {
+                return ApiResult.OK;
+            }
+            case FAILED -> {
+                c.state = State.LOADING;
+                startLoad(partition, c);
+            }
+            default -> {
+            }
+        }
+        return new ApiResult(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, OFFSETS_TOPIC + "-" + partition
+                + " is being loaded on this broker; retry");
+    }
+
+    private static Map<TopicPartition, ErrorCode> all(Collection<TopicPartition> partitions, ErrorCode error) {
+        Map<TopicPartition, ErrorCode> out = new LinkedHashMap<>();
+        for (TopicPartition tp : partitions) {
+            out.put(tp, error);
+        }
+        return out;
+    }
+
     // ---------------------------------------------------------------- loading
 
     /**
-     * Brings the view of {@code partition} up to its log and starts serving it: replays the log from the view's
-     * applied offset + 1 to the end. When the view has nothing for the partition, or its applied offset is at or past
-     * the log end (the log lost a tail the view had applied, e.g. in a machine crash), the partition's view is
-     * dropped and rebuilt from the log start. A view that is behind the log start (retention removed records it had
-     * not applied) keeps what it has and replays what the log still holds.
+     * This broker leads {@code partition} at {@code leaderEpoch}: serve it once loaded (see the class comment).
+     * Completes with true once loaded, false when the leadership moved on first (or the load failed: it is tried
+     * again at the next request).
      */
-    public CompletableFuture<Void> load(int partition) {
-        checkPartition(partition);
+    public CompletableFuture<Boolean> load(int partition, int leaderEpoch) {
         return submit(() -> {
-            loadOnThread(partition);
-            return null;
-        });
+            Coordination current = coordinating.get(partition);
+            if (current != null && current.leaderEpoch == leaderEpoch) {
+                return current.loaded;
+            }
+            if (current != null) {
+                current.loaded.complete(false);
+            }
+            Coordination c = new Coordination(leaderEpoch);
+            coordinating.put(partition, c);
+            startLoad(partition, c);
+            return c.loaded;
+        }).thenCompose(f -> f);
     }
 
-    private void loadOnThread(int partition) {
-        long start = offsetsLog.logStartOffset(partition);
+    /** Loads once the high watermark has reached the log end; coordinator thread. */
+    private void startLoad(int partition, Coordination c) {
+        if (coordinating.get(partition) != c) {
+            return;
+        }
+        if (offsetsLog.leaderEpoch(partition) != c.leaderEpoch) {
+            stopCoordinating(partition, c); // the leadership moved on; its own event follows
+            return;
+        }
         long end = offsetsLog.logEndOffset(partition);
-        OptionalLong applied = view.applied(partition);
-        long from;
-        if (applied.isEmpty() || applied.getAsLong() >= end) {
-            if (applied.isPresent()) {
-                log.warn("{}-{}: the offsets view applied up to offset {} but the log ends at {} (it lost a tail);"
-                        + " rebuilding the view from the log start {}", OFFSETS_TOPIC, partition, applied.getAsLong(),
-                        end, start);
-            }
-            StoreBatch clear = new StoreBatch();
-            view.clear(clear, partition);
-            view.setApplied(clear, partition, start - 1);
-            view.write(clear);
-            from = start;
-        } else {
-            from = Math.max(applied.getAsLong() + 1, start);
+        if (offsetsLog.highWatermark(partition) >= end) {
+            finishLoad(partition, c);
+            return;
         }
-        int records = replay(partition, from, end);
-        loaded.add(partition);
-        log.info("{}-{}: loaded offsets {}..{} ({} records applied to the view)", OFFSETS_TOPIC, partition, from, end,
-                records);
+        log.info("{}-{}: leading at epoch {}; loading once the high watermark {} reaches the log end {}",
+                OFFSETS_TOPIC, partition, c.leaderEpoch, offsetsLog.highWatermark(partition), end);
+        offsetsLog.awaitCommitted(partition, c.leaderEpoch, end - 1, LOAD_WAIT_MS).whenComplete((v, e) -> execute(() -> {
+            if (coordinating.get(partition) != c) {
+                return;
+            }
+            if (e == null) {
+                finishLoad(partition, c);
+                return;
+            }
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof OffsetsLogException o && o.errorCode() == ErrorCode.REQUEST_TIMED_OUT) {
+                log.warn("{}-{}: the high watermark {} has not reached the log end {} in {} ms (followers behind or"
+                        + " out of the in-sync set soon); still waiting to load", OFFSETS_TOPIC, partition,
+                        offsetsLog.highWatermark(partition), end, LOAD_WAIT_MS);
+                startLoad(partition, c);
+            } else {
+                log.info("{}-{}: not loaded: {}", OFFSETS_TOPIC, partition, cause.getMessage());
+                stopCoordinating(partition, c);
+            }
+        }, null));
     }
 
-    /** Applies the records at offsets {@code [from, end)} to the view, one store batch per slice read. */
-    private int replay(int partition, long from, long end) {
-        long next = from;
-        int applied = 0;
-        while (next < end) {
-            ByteBuffer bytes;
-            try (LogSlice slice = offsetsLog.read(partition, next, LOAD_READ_BYTES)) {
-                if (slice.isEmpty()) {
-                    break;
-                }
-                bytes = slice.readAll();
-            } catch (IOException e) {
-                throw new UncheckedIOException(OFFSETS_TOPIC + "-" + partition + ": reading at offset " + next, e);
-            }
-            StoreBatch batch = new StoreBatch();
-            long last = next - 1;
-            for (RecordBatch b : RecordBatches.of(bytes)) {
-                b.ensureValid(); // a damaged batch stops the load with its position and offset, never skipped
-                if (b.lastOffset() < next) {
-                    continue; // the first batch of a slice may start before the offset asked for
-                }
-                for (Record r : b) {
-                    if (r.offset() < next || r.offset() >= end) {
-                        continue;
-                    }
-                    OffsetKey key = OffsetRecords.decodeKey(r.key());
-                    if (key != null) {
-                        if (r.valueSize() < 0) { // a tombstone: the offset was deleted
-                            view.remove(batch, partition, key);
-                        } else {
-                            view.put(batch, partition, key, OffsetRecords.decodeValue(r.value()));
-                        }
-                        applied++;
-                    }
-                    // Records of other kinds or versions (group metadata, later) are not offsets: skipped.
-                }
-                last = Math.min(b.lastOffset(), end - 1);
-            }
-            if (last < next) {
-                break; // nothing readable past 'next' (should not happen below the end): stop rather than spin
-            }
-            view.setApplied(batch, partition, last);
-            view.write(batch);
-            next = last + 1;
+    private void finishLoad(int partition, Coordination c) {
+        try {
+            loader.load(partition);
+        } catch (RuntimeException e) {
+            log.error("{}-{}: loading the committed offsets failed; its groups are answered"
+                    + " COORDINATOR_LOAD_IN_PROGRESS and the load is tried again at their next request",
+                    OFFSETS_TOPIC, partition, e);
+            c.state = State.FAILED;
+            c.loaded.complete(false);
+            return;
         }
-        return applied;
+        c.state = State.LOADED;
+        c.loaded.complete(true);
     }
 
-    /** Stops serving {@code partition} (this broker is no longer its leader); the view stays for a later load. */
+    private void stopCoordinating(int partition, Coordination c) {
+        if (coordinating.get(partition) == c) {
+            coordinating.remove(partition);
+        }
+        c.loaded.complete(false);
+    }
+
+    /**
+     * This broker no longer leads {@code partition}: its groups are answered {@code NOT_COORDINATOR} from now on;
+     * the view stays for a later load.
+     */
     public CompletableFuture<Void> unload(int partition) {
-        checkPartition(partition);
         return submit(() -> {
-            loaded.remove(partition);
+            Coordination c = coordinating.remove(partition);
+            if (c != null) {
+                c.loaded.complete(false);
+                log.info("{}-{}: no longer the coordinator of its groups (led at epoch {})", OFFSETS_TOPIC, partition,
+                        c.leaderEpoch);
+            }
             return null;
         });
     }
 
     /** Whether {@code partition} is loaded and served; a snapshot, for tests and metrics. */
     public CompletableFuture<Boolean> isLoaded(int partition) {
-        return submit(() -> loaded.contains(partition));
+        return submit(() -> {
+            Coordination c = coordinating.get(partition);
+            return c != null && c.state == State.LOADED;
+        });
     }
 
-    private void checkPartition(int partition) {
-        if (partition < 0 || partition >= numPartitions) {
-            throw new IllegalArgumentException(OFFSETS_TOPIC + " partition " + partition + " is out of range [0, "
-                    + numPartitions + ")");
-        }
+    /** The loads under way now; for a starting broker to wait on (bounded) before it says it serves. */
+    public CompletableFuture<List<Boolean>> pendingLoads() {
+        return submit(() -> {
+            List<CompletableFuture<Boolean>> loads = new ArrayList<>();
+            for (Coordination c : coordinating.values()) {
+                loads.add(c.loaded);
+            }
+            return loads;
+        }).thenCompose(loads -> CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new))
+                .thenApply(v -> loads.stream().map(CompletableFuture::join).toList()));
     }
+
+    // ---------------------------------------------------------------- the thread
 
     private <T> CompletableFuture<T> submit(Callable<T> work) {
         CompletableFuture<T> result = new CompletableFuture<>();
@@ -336,6 +444,29 @@ public final class GroupCoordinator implements AutoCloseable {
             result.completeExceptionally(new IllegalStateException("group coordinator is closed", e));
         }
         return result;
+    }
+
+    /**
+     * Runs {@code work} on the coordinator thread (from a callback on any thread: it must not block there). When the
+     * coordinator is closed, {@code orElseFail} (if any) fails instead.
+     */
+    private void execute(Runnable work, CompletableFuture<?> orElseFail) {
+        try {
+            thread.execute(() -> {
+                try {
+                    work.run();
+                } catch (RuntimeException e) {
+                    log.error("group coordinator task failed", e);
+                    if (orElseFail != null) {
+                        orElseFail.completeExceptionally(e);
+                    }
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            if (orElseFail != null) {
+                orElseFail.completeExceptionally(new IllegalStateException("group coordinator is closed", e));
+            }
+        }
     }
 
     /** Finishes the operations already submitted (bounded), then stops. The store and the log stay open. */

@@ -20,6 +20,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -60,6 +61,8 @@ public final class ReplicaManager implements MetadataListener {
     private final ConcurrentHashMap<String, Integer> topicMinInsyncReplicas = new ConcurrentHashMap<>();
     private volatile ReplicationConfig replicationConfig = ReplicationConfig.DEFAULT;
     private volatile ReplicaFetchers fetchers;
+    /** Told of every leadership change made here (copy-on-write: added at start, read under the role monitor). */
+    private final List<LeadershipListener> leadershipListeners = new CopyOnWriteArrayList<>();
     private volatile boolean stopped;
     /** The ISR-check chain that is current: a settings change starts a new one at the new interval. */
     private final AtomicLong isrCheckGeneration = new AtomicLong();
@@ -130,6 +133,19 @@ public final class ReplicaManager implements MetadataListener {
     /** Attaches the follower side: without it this broker can lead but not follow. */
     public void attachFetchers(ReplicaFetchers fetchers) {
         this.fetchers = fetchers;
+    }
+
+    /**
+     * Tells {@code listener} of every leadership change from now on, and right away of the partitions this broker
+     * leads already (under the role monitor, so no change falls between the two).
+     */
+    public synchronized void addLeadershipListener(LeadershipListener listener) {
+        leadershipListeners.add(listener);
+        for (Partition p : partitions.values()) {
+            if (p.isLeader()) {
+                listener.onBecameLeader(p.topicPartition(), p.leaderEpoch());
+            }
+        }
     }
 
     /** min.insync.replicas of {@code topic}: its own setting, else the broker's. */
@@ -245,6 +261,10 @@ public final class ReplicaManager implements MetadataListener {
         if (!partition.makeLeader(leaderEpoch, partitionEpoch, replicas, isr)) {
             log.info("{}: not leading at epoch {}: the partition is already at epoch {}", tp, leaderEpoch,
                     partition.leaderEpoch());
+        } else {
+            for (LeadershipListener l : leadershipListeners) {
+                notify(tp, () -> l.onBecameLeader(tp, leaderEpoch));
+            }
         }
         onHighWatermarkOrIsrChanged(partition);
         return partition;
@@ -274,9 +294,20 @@ public final class ReplicaManager implements MetadataListener {
                     partition.leaderEpoch());
             return partition;
         }
+        for (LeadershipListener l : leadershipListeners) {
+            notify(tp, () -> l.onStoppedLeading(tp));
+        }
         onHighWatermarkOrIsrChanged(partition);
         f.addPartition(partition, leaderId, leaderEpoch);
         return partition;
+    }
+
+    private static void notify(TopicPartition tp, Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            log.error("{}: a leadership listener failed; the role change stands", tp, e);
+        }
     }
 
     private Partition create(TopicPartition tp, LogConfig config, int leaderEpoch) {
@@ -314,6 +345,11 @@ public final class ReplicaManager implements MetadataListener {
         fetchPurgatory.removeKey(tp);
         producePurgatory.removeKey(tp);
         if (removed != null) {
+            if (removed.isLeader()) {
+                for (LeadershipListener l : leadershipListeners) {
+                    notify(tp, () -> l.onStoppedLeading(tp));
+                }
+            }
             try {
                 observer.onDeleted(removed);
             } catch (RuntimeException e) {

@@ -20,7 +20,8 @@ import java.util.Map;
 
 /**
  * {@code OffsetCommit}: the group's offsets become records in its partition of {@code __consumer_offsets}
- * (see {@link GroupCoordinator}); the answer goes out once they are appended.
+ * (see {@link GroupCoordinator}); the answer goes out once the high watermark has passed them. A broker that does not
+ * lead that partition answers {@code NOT_COORDINATOR}.
  */
 final class OffsetCommitHandler implements RequestHandler {
     private final GroupCoordinator coordinator;
@@ -64,7 +65,11 @@ final class OffsetCommitHandler implements RequestHandler {
         return switch (code) {
             case INVALID_GROUP_ID -> "group id '" + group + "' is not valid (empty)";
             case OFFSET_METADATA_TOO_LARGE -> tp + ": the commit's metadata is longer than offset.metadata.max.bytes";
-            case COORDINATOR_NOT_AVAILABLE -> "the offsets partition of group '" + group + "' is not available; retry";
+            case COORDINATOR_NOT_AVAILABLE -> "the offsets partition of group '" + group + "' is not available (not"
+                    + " created yet, too few in-sync replicas, or the commit was not replicated in time); retry";
+            case NOT_COORDINATOR -> "this broker is not the coordinator of group '" + group + "' (it does not lead the"
+                    + " group's partition of __consumer_offsets); refresh the metadata and retry on its leader";
+            case COORDINATOR_LOAD_IN_PROGRESS -> "the coordinator of group '" + group + "' is loading its offsets; retry";
             default -> code + " committing " + tp + " for group '" + group + "'";
         };
     }

@@ -21,7 +21,8 @@ import java.util.Map;
 
 /**
  * {@code OffsetFetch}: a group's committed offsets for the partitions asked, or for every partition it
- * committed when none are named; -1 where nothing was committed.
+ * committed when none are named; -1 where nothing was committed. Answered by the group's coordinator only (others:
+ * {@code NOT_COORDINATOR}), from commits the high watermark has passed.
  */
 final class OffsetFetchHandler implements RequestHandler {
     private final GroupCoordinator coordinator;

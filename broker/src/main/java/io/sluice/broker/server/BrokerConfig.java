@@ -49,6 +49,8 @@ public final class BrokerConfig {
     public static final String REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS =
             "replica.high.watermark.checkpoint.interval.ms";
     public static final String OFFSETS_TOPIC_NUM_PARTITIONS = "offsets.topic.num.partitions";
+    public static final String OFFSETS_TOPIC_REPLICATION_FACTOR = "offsets.topic.replication.factor";
+    public static final String OFFSETS_COMMIT_TIMEOUT_MS = "offsets.commit.timeout.ms";
     public static final String LOG_SEGMENT_BYTES = "log.segment.bytes";
     public static final String LOG_ROLL_MS = "log.roll.ms";
     public static final String LOG_INDEX_SIZE_MAX_BYTES = "log.index.size.max.bytes";
@@ -62,8 +64,19 @@ public final class BrokerConfig {
     public static final String LOG_FLUSH_OFFSET_CHECKPOINT_INTERVAL_MS = "log.flush.offset.checkpoint.interval.ms";
     public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
 
-    /** Every key the broker knows, with its default, in the order of config/broker.properties. */
+    /**
+     * Every key the broker knows, with its default, in the order of config/broker.properties. The shipped file sets
+     * each to its default, except the keys of {@link #SHIPPED_SINGLE_NODE}.
+     */
     public static final Map<String, String> KEYS;
+
+    /**
+     * Where the shipped single-node config/broker.properties differs from the defaults, and why: Kafka's default
+     * {@code offsets.topic.replication.factor} of 3 keeps a cluster from creating {@code __consumer_offsets} with
+     * fewer replicas, but a single broker could then never create it; Kafka's own config/server.properties sets 1
+     * for the same reason.
+     */
+    public static final Map<String, String> SHIPPED_SINGLE_NODE = Map.of(OFFSETS_TOPIC_REPLICATION_FACTOR, "1");
 
     static {
         Map<String, String> k = new LinkedHashMap<>();
@@ -92,6 +105,8 @@ public final class BrokerConfig {
         k.put(REPLICA_SOCKET_TIMEOUT_MS, Integer.toString(f.requestTimeoutMs()));
         k.put(REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS, "5000");
         k.put(OFFSETS_TOPIC_NUM_PARTITIONS, "8");
+        k.put(OFFSETS_TOPIC_REPLICATION_FACTOR, "3");
+        k.put(OFFSETS_COMMIT_TIMEOUT_MS, "5000");
         LogConfig d = LogConfig.DEFAULT;
         k.put(LOG_SEGMENT_BYTES, Integer.toString(d.segmentBytes()));
         k.put(LOG_ROLL_MS, Long.toString(d.segmentMs()));
@@ -176,6 +191,8 @@ public final class BrokerConfig {
         intIn(REPLICA_SOCKET_TIMEOUT_MS, 100, 3_600_000);
         longIn(REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS, 1, Long.MAX_VALUE);
         intIn(OFFSETS_TOPIC_NUM_PARTITIONS, 1, 1000);
+        intIn(OFFSETS_TOPIC_REPLICATION_FACTOR, 1, Short.MAX_VALUE);
+        longIn(OFFSETS_COMMIT_TIMEOUT_MS, 1, Integer.MAX_VALUE);
         longIn(LOG_FLUSH_SCHEDULER_INTERVAL_MS, 1, Long.MAX_VALUE);
         longIn(LOG_FLUSH_OFFSET_CHECKPOINT_INTERVAL_MS, 1, Long.MAX_VALUE);
         longIn(LOG_RETENTION_CHECK_INTERVAL_MS, 1, Long.MAX_VALUE);

@@ -6,11 +6,9 @@ import io.sluice.broker.controller.BrokerLifecycle;
 import io.sluice.broker.controller.QuorumConfig;
 import io.sluice.broker.controller.QuorumMetadataStore;
 import io.sluice.broker.group.GroupCoordinator;
-import io.sluice.broker.log.LogConfig;
 import io.sluice.broker.log.LogManager;
 import io.sluice.broker.metadata.BrokerRecord;
 import io.sluice.broker.metadata.BrokerRegistration;
-import io.sluice.broker.metadata.MetadataException;
 import io.sluice.broker.metadata.MetadataStore;
 import io.sluice.broker.metrics.BrokerMetrics;
 import io.sluice.broker.metrics.MetricsServer;
@@ -21,6 +19,7 @@ import io.sluice.broker.network.SocketServer;
 import io.sluice.broker.network.TrafficCounter;
 import io.sluice.broker.partition.ControllerIsrChangeSender;
 import io.sluice.broker.partition.IsrChangeSender;
+import io.sluice.broker.partition.LeadershipListener;
 import io.sluice.broker.partition.ReplicaManager;
 import io.sluice.broker.partition.ReplicationConfig;
 import io.sluice.broker.replication.ReplicaFetcherManager;
@@ -37,17 +36,14 @@ import io.sluice.proto.message.Request;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Deque;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,20 +77,21 @@ public final class SluiceBroker implements AutoCloseable {
     private QuorumMetadataStore metadata;
     private BrokerLifecycle lifecycle;
     private GroupCoordinator groups;
+    private OffsetsTopicCreator offsetsTopic;
     private volatile RequestDispatcher dispatcher;
     private ScheduledExecutorService maintenance;
     private BrokerMetrics metrics;
     private MetricsServer metricsServer;
     private int boundPort;
 
-    /** Segment size of {@code __consumer_offsets}: Kafka's {@code offsets.topic.segment.bytes}. */
-    private static final int OFFSETS_SEGMENT_BYTES = 100 << 20;
-
     /** How long a starting broker waits for the controller quorum to elect a leader (a majority of voters up). */
     private static final Duration QUORUM_READY_TIMEOUT = Duration.ofSeconds(60);
 
     /** The pause after a failed AlterPartition before the leader proposes that partition's ISR again. */
     private static final long ISR_CHANGE_RETRY_MS = 1_000;
+
+    /** How long a starting broker waits for the offsets partitions it leads to load before it says it serves. */
+    private static final Duration OFFSETS_LOAD_WAIT = Duration.ofSeconds(10);
 
     /** How often producer state is snapshotted, bounding what a restart after a crash replays. */
     private static final long PRODUCER_SNAPSHOT_INTERVAL_MS = 60_000;
@@ -202,10 +199,12 @@ public final class SluiceBroker implements AutoCloseable {
         fetchers = new ReplicaFetcherManager(config.nodeId(), this::brokerAddress, config.fetcherSettings(),
                 Clock.SYSTEM);
         replicas.attachFetchers(fetchers);
+        // The coordinator follows the leadership of the offsets partitions from the metadata replay on.
+        groups = startGroupCoordinator();
         metadata.addListener(replicas).join();
         lifecycle.register();
         ProducerIdManager producerIds = new ProducerIdManager(metadata, ProducerIdManager.DEFAULT_BLOCK_SIZE);
-        groups = startGroupCoordinator();
+        createOffsetsTopic();
 
         maintenance = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("sluice-maintenance", true));
         started.push(maintenance::shutdownNow);
@@ -216,42 +215,68 @@ public final class SluiceBroker implements AutoCloseable {
                 groups));
         started.push(lifecycle);
         lifecycle.start();
+        awaitOffsetsLoads();
         log.info("broker {} of cluster {} serving {} partitions", config.nodeId(), metadata.clusterId(),
                 replicas.partitions().size());
     }
 
     /**
-     * Creates {@code __consumer_offsets} on first start, then brings the committed-offsets view of each of
-     * its partitions this broker leads up to the log before any request is served.
+     * The group coordinator, told of every leadership change of a {@code __consumer_offsets} partition: it loads the
+     * partitions this broker comes to lead and unloads those it stops leading.
      */
     private GroupCoordinator startGroupCoordinator() {
-        String topic = GroupCoordinator.OFFSETS_TOPIC;
-        // Asked at every start, even when the topic is known: the answer (created, or TOPIC_ALREADY_EXISTS when this
-        // or another broker made it before) comes once this broker's listeners have opened its partitions.
-        // Commits are small: small segments, little prefill. No retention: the view is rebuilt from the log.
-        metadata.createInternalTopic(topic, config.getInt(BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS), 1, Map.of(
-                LogConfig.SEGMENT_BYTES, Integer.toString(OFFSETS_SEGMENT_BYTES),
-                LogConfig.SEGMENT_PREFILL_BYTES, Integer.toString(1 << 20),
-                LogConfig.RETENTION_MS, "-1")).exceptionally(e -> {
-                    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-                    if (cause instanceof MetadataException m && m.errorCode() == ErrorCode.TOPIC_ALREADY_EXISTS) {
-                        return null;
-                    }
-                    throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
-                }).join();
-        int partitions = metadata.topic(topic).orElseThrow().partitions();
-        GroupCoordinator groups = new GroupCoordinator(new OffsetsTopicLog(replicas), store, partitions,
-                GroupCoordinator.DEFAULT_MAX_METADATA_BYTES, Clock.SYSTEM);
-        this.groups = groups;
-        // The partitions this broker leads; the others are served by their leaders (COORDINATOR_NOT_AVAILABLE here).
-        List<CompletableFuture<Void>> loads = new ArrayList<>();
-        for (int p = 0; p < partitions; p++) {
-            if (metadata.partition(new TopicPartition(topic, p)).map(r -> r.leaderId() == config.nodeId()).orElse(false)) {
-                loads.add(groups.load(p));
+        offsetsTopic = new OffsetsTopicCreator(metadata, config.getInt(BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS),
+                config.getInt(BrokerConfig.OFFSETS_TOPIC_REPLICATION_FACTOR));
+        GroupCoordinator coordinator = new GroupCoordinator(new OffsetsTopicLog(replicas), store, offsetsTopic,
+                GroupCoordinator.DEFAULT_MAX_METADATA_BYTES, config.getLong(BrokerConfig.OFFSETS_COMMIT_TIMEOUT_MS),
+                Clock.SYSTEM);
+        this.groups = coordinator;
+        replicas.addLeadershipListener(new LeadershipListener() {
+            @Override
+            public void onBecameLeader(TopicPartition tp, int leaderEpoch) {
+                if (tp.topic().equals(GroupCoordinator.OFFSETS_TOPIC)) {
+                    coordinator.load(tp.partition(), leaderEpoch);
+                }
             }
+
+            @Override
+            public void onStoppedLeading(TopicPartition tp) {
+                if (tp.topic().equals(GroupCoordinator.OFFSETS_TOPIC)) {
+                    coordinator.unload(tp.partition());
+                }
+            }
+        });
+        return coordinator;
+    }
+
+    /**
+     * Creates {@code __consumer_offsets} at start when enough brokers are live for its replication factor (a single
+     * node: at its first start); otherwise the first offset request once they are. Never with fewer replicas.
+     */
+    private void createOffsetsTopic() {
+        try {
+            offsetsTopic.create().get(QUORUM_READY_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // Logged by the creator; the first offset request tries again.
         }
-        CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new)).join();
-        return groups;
+    }
+
+    /**
+     * Waits (bounded) for the offsets partitions this broker leads to load, so that a single node answers offset
+     * requests as soon as it has started. Requests are served meanwhile (followers must fetch for the high watermark
+     * to move); a load that takes longer carries on, and its groups are answered COORDINATOR_LOAD_IN_PROGRESS.
+     */
+    private void awaitOffsetsLoads() {
+        try {
+            groups.pendingLoads().get(OFFSETS_LOAD_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            log.info("the __consumer_offsets partitions this broker leads are still loading after {} s; their groups"
+                    + " are served once they are loaded", OFFSETS_LOAD_WAIT.toSeconds());
+        }
     }
 
     /** A broker's listener as the controller has it registered (fenced or not), or null when unknown. */

@@ -15,6 +15,7 @@ import io.sluice.proto.message.ErrorCode;
 import io.sluice.proto.record.RecordBatchBuilder;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,28 +40,112 @@ class GroupCoordinatorTest {
     TestOffsetsLog offsetsLog;
     GroupCoordinator coordinator;
 
-    /** The real partition logs of __consumer_offsets behind the narrow interface, counting reads. */
+    /**
+     * The real partition logs of __consumer_offsets behind the narrow interface, counting reads. The high watermark
+     * follows the log end (a single replica) unless {@link #manualHighWatermark} is set; then the test moves it, as
+     * followers' fetches would, and commits wait for it. Thread-safe (the test and the coordinator thread call it).
+     */
     final class TestOffsetsLog implements OffsetsLog {
         final Log[] logs = new Log[PARTITIONS];
+        final long[] highWatermarks = new long[PARTITIONS];
+        final int[] leaderEpochs = new int[PARTITIONS];
         final AtomicInteger reads = new AtomicInteger();
+        final List<Waiter> waiters = new ArrayList<>();
+        volatile boolean manualHighWatermark;
+        volatile RuntimeException appendFailure;
+
+        record Waiter(int partition, int epoch, long offset, CompletableFuture<Void> future) {
+        }
 
         TestOffsetsLog() {
             LogConfig config = LogConfig.DEFAULT.withSegmentBytes(16 * 1024).withIndexIntervalBytes(256).withPrefillBytes(0);
             for (int p = 0; p < PARTITIONS; p++) {
                 TopicPartition tp = new TopicPartition(GroupCoordinator.OFFSETS_TOPIC, p);
                 logs[p] = Log.open(tp, logDir.resolve(tp.dirName()), config, clock, Runnable::run, false, 0);
+                highWatermarks[p] = logs[p].logEndOffset();
             }
         }
 
         @Override
-        public LogAppendInfo append(int partition, ByteBuffer batch) {
-            return logs[partition].appendAsLeader(batch, 0);
+        public synchronized int leaderEpoch(int partition) {
+            return leaderEpochs[partition];
+        }
+
+        @Override
+        public synchronized LogAppendInfo append(int partition, int leaderEpoch, ByteBuffer batch) {
+            if (appendFailure != null) {
+                throw appendFailure;
+            }
+            if (leaderEpoch != leaderEpochs[partition]) {
+                throw new OffsetsLogException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "not leader at " + leaderEpoch);
+            }
+            return appendRaw(partition, batch);
+        }
+
+        /** Appends as a follower's log would get it (no epoch check). */
+        synchronized LogAppendInfo appendRaw(int partition, ByteBuffer batch) {
+            LogAppendInfo info = logs[partition].appendAsLeader(batch, 0);
+            if (!manualHighWatermark) {
+                setHighWatermark(partition, logs[partition].logEndOffset());
+            }
+            return info;
+        }
+
+        @Override
+        public synchronized CompletableFuture<Void> awaitCommitted(int partition, int leaderEpoch, long offset,
+                                                                   long timeoutMs) {
+            if (leaderEpoch != leaderEpochs[partition]) {
+                return CompletableFuture.failedFuture(new OffsetsLogException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "moved"));
+            }
+            if (highWatermarks[partition] > offset) {
+                return CompletableFuture.completedFuture(null);
+            }
+            Waiter w = new Waiter(partition, leaderEpoch, offset, new CompletableFuture<>());
+            waiters.add(w);
+            return w.future();
+        }
+
+        synchronized void setHighWatermark(int partition, long hw) {
+            highWatermarks[partition] = hw;
+            for (Waiter w : List.copyOf(waiters)) {
+                if (w.partition() == partition && hw > w.offset()) {
+                    waiters.remove(w);
+                    w.future().complete(null);
+                }
+            }
+        }
+
+        synchronized void setLeaderEpoch(int partition, int epoch) {
+            leaderEpochs[partition] = epoch;
+            for (Waiter w : List.copyOf(waiters)) {
+                if (w.partition() == partition && w.epoch() != epoch) {
+                    waiters.remove(w);
+                    w.future().completeExceptionally(new OffsetsLogException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "moved"));
+                }
+            }
+        }
+
+        /** Every waiting commit times out, as the purgatory's timer would end it. */
+        synchronized void expireWaiters() {
+            for (Waiter w : List.copyOf(waiters)) {
+                waiters.remove(w);
+                w.future().completeExceptionally(new OffsetsLogException(ErrorCode.REQUEST_TIMED_OUT, "too slow"));
+            }
+        }
+
+        synchronized int waiting() {
+            return waiters.size();
         }
 
         @Override
         public LogSlice read(int partition, long offset, int maxBytes) {
             reads.incrementAndGet();
-            return logs[partition].read(offset, maxBytes, Long.MAX_VALUE);
+            return logs[partition].read(offset, maxBytes, highWatermark(partition));
+        }
+
+        @Override
+        public synchronized long highWatermark(int partition) {
+            return highWatermarks[partition];
         }
 
         @Override
@@ -84,11 +169,15 @@ class GroupCoordinatorTest {
     void open() throws Exception {
         store = BrokerStore.open(BrokerStore.dirIn(logDir));
         offsetsLog = new TestOffsetsLog();
-        coordinator = new GroupCoordinator(offsetsLog, store, PARTITIONS, GroupCoordinator.DEFAULT_MAX_METADATA_BYTES,
-                clock);
+        coordinator = newCoordinator(OffsetsTopic.existing(PARTITIONS));
         for (int p = 0; p < PARTITIONS; p++) {
-            await(coordinator.load(p));
+            assertThat(await(coordinator.load(p, 0))).isTrue();
         }
+    }
+
+    GroupCoordinator newCoordinator(OffsetsTopic topic) {
+        return new GroupCoordinator(offsetsLog, store, topic, GroupCoordinator.DEFAULT_MAX_METADATA_BYTES,
+                GroupCoordinator.DEFAULT_COMMIT_TIMEOUT_MS, clock);
     }
 
     @AfterEach
@@ -195,9 +284,9 @@ class GroupCoordinatorTest {
         int p = coordinator.partitionFor("g");
         await(coordinator.unload(p));
         assertThat(commit("g", Map.of(ORDERS_0, om(1, "")))).containsExactly(
-                Map.entry(ORDERS_0, ErrorCode.COORDINATOR_NOT_AVAILABLE));
-        assertThat(await(coordinator.fetch("g", null)).error()).isEqualTo(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-        await(coordinator.load(p));
+                Map.entry(ORDERS_0, ErrorCode.NOT_COORDINATOR));
+        assertThat(await(coordinator.fetch("g", null)).error()).isEqualTo(ErrorCode.NOT_COORDINATOR);
+        assertThat(await(coordinator.load(p, 0))).isTrue();
         assertThat(commit("g", Map.of(ORDERS_0, om(1, "")))).containsExactly(Map.entry(ORDERS_0, ErrorCode.NONE));
     }
 
@@ -268,10 +357,10 @@ class GroupCoordinatorTest {
                 OffsetRecords.encodeValue(new OffsetAndMetadata(42, 7, "from-leader", 123)));
         b.append(clock.milliseconds(), OffsetRecords.encodeKey(new OffsetKey("g", ORDERS_1)), null);
         b.append(clock.milliseconds(), new byte[] {9, 9, 9}, new byte[] {1});
-        offsetsLog.append(p, b.build());
+        offsetsLog.appendRaw(p, b.build());
         await(coordinator.unload(p));
         int readsBefore = offsetsLog.reads.get();
-        await(coordinator.load(p));
+        assertThat(await(coordinator.load(p, 0))).isTrue();
         assertThat(offsetsLog.reads.get()).isGreaterThan(readsBefore);
         OffsetFetchResult r = await(coordinator.fetch("g", null));
         assertThat(r.offsets()).containsOnlyKeys(ORDERS_0);
@@ -297,46 +386,148 @@ class GroupCoordinatorTest {
     @Test
     void aFailedAppendAnswersCoordinatorNotAvailableAndLeavesTheViewAlone() throws Exception {
         commit("g", Map.of(ORDERS_0, om(1, "")));
-        OffsetsLog failing = new OffsetsLog() {
-            @Override
-            public LogAppendInfo append(int partition, ByteBuffer batch) {
-                throw new IllegalStateException("disk on fire");
-            }
-
-            @Override
-            public LogSlice read(int partition, long offset, int maxBytes) {
-                return offsetsLog.read(partition, offset, maxBytes);
-            }
-
-            @Override
-            public long logEndOffset(int partition) {
-                return offsetsLog.logEndOffset(partition);
-            }
-
-            @Override
-            public long logStartOffset(int partition) {
-                return offsetsLog.logStartOffset(partition);
-            }
-        };
-        coordinator.close();
-        coordinator = new GroupCoordinator(failing, store, PARTITIONS, GroupCoordinator.DEFAULT_MAX_METADATA_BYTES, clock);
-        await(coordinator.load(coordinator.partitionFor("g")));
+        offsetsLog.appendFailure = new IllegalStateException("disk on fire");
         assertThat(commit("g", Map.of(ORDERS_0, om(2, "")))).containsExactly(
                 Map.entry(ORDERS_0, ErrorCode.COORDINATOR_NOT_AVAILABLE));
+        offsetsLog.appendFailure = null;
         assertThat(fetchOffsets("g")).containsExactly(Map.entry(ORDERS_0, 1L));
     }
 
     @Test
-    void aCommitTheViewMissedUnloadsThePartitionUntilItIsLoadedAgain() throws Exception {
-        int p = coordinator.partitionFor("g");
+    void aViewThatCannotBeWrittenAnswersFetchesCoordinatorNotAvailableUntilItCan() throws Exception {
         commit("g", Map.of(ORDERS_0, om(1, "")));
         store.close(); // the view cannot be written now; the log still can
-        assertThat(commit("g", Map.of(ORDERS_0, om(2, "")))).as("the commit is in the log")
+        assertThat(commit("g", Map.of(ORDERS_0, om(2, "")))).as("the commit is committed in the log")
                 .containsExactly(Map.entry(ORDERS_0, ErrorCode.NONE));
-        assertThat(await(coordinator.isLoaded(p))).isFalse();
         assertThat(await(coordinator.fetch("g", null)).error()).isEqualTo(ErrorCode.COORDINATOR_NOT_AVAILABLE);
         restart();
         assertThat(fetchOffsets("g")).containsExactly(Map.entry(ORDERS_0, 2L));
+    }
+
+    // ---------------------------------------------------------------- replicated: load, unload, high watermark
+
+    @Test
+    void aNewLeaderServesOnlyOnceItsHighWatermarkReachesItsLogEnd() throws Exception {
+        int p = coordinator.partitionFor("g");
+        commit("g", Map.of(ORDERS_0, om(1, "")));
+        await(coordinator.unload(p));
+        // As a follower, this broker got a newer commit from the old leader; its high watermark lags behind it.
+        offsetsLog.manualHighWatermark = true;
+        long committedHere = offsetsLog.highWatermark(p);
+        RecordBatchBuilder b = new RecordBatchBuilder(256);
+        b.append(clock.milliseconds(), OffsetRecords.encodeKey(new OffsetKey("g", ORDERS_0)),
+                OffsetRecords.encodeValue(new OffsetAndMetadata(9, 1, "acked by the old leader", 5)));
+        offsetsLog.appendRaw(p, b.build());
+        assertThat(offsetsLog.highWatermark(p)).isEqualTo(committedHere);
+
+        offsetsLog.setLeaderEpoch(p, 1);
+        CompletableFuture<Boolean> loaded = coordinator.load(p, 1);
+        assertThat(await(coordinator.fetch("g", null)).error()).isEqualTo(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+        assertThat(commit("g", Map.of(ORDERS_1, om(3, "")))).containsExactly(
+                Map.entry(ORDERS_1, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS));
+        assertThat(loaded).isNotDone();
+        assertThat(await(coordinator.isLoaded(p))).isFalse();
+
+        offsetsLog.setHighWatermark(p, offsetsLog.logEndOffset(p)); // the followers caught up
+        assertThat(await(loaded)).isTrue();
+        assertThat(fetchOffsets("g")).containsExactly(Map.entry(ORDERS_0, 9L));
+    }
+
+    @Test
+    void aCommitIsAnsweredAndFetchedOnlyOnceTheHighWatermarkPassesIt() throws Exception {
+        int p = coordinator.partitionFor("g");
+        commit("g", Map.of(ORDERS_0, om(1, "")));
+        offsetsLog.manualHighWatermark = true;
+        CompletableFuture<Map<TopicPartition, ErrorCode>> pending = coordinator.commit("g", Map.of(ORDERS_0, om(2, "")));
+        org.awaitility.Awaitility.await().until(() -> offsetsLog.waiting() == 1);
+        assertThat(pending).isNotDone();
+        assertThat(offsetsLog.logEndOffset(p)).isGreaterThan(offsetsLog.highWatermark(p));
+        assertThat(fetchOffsets("g")).as("appended, not committed: not visible").containsExactly(Map.entry(ORDERS_0, 1L));
+
+        offsetsLog.setHighWatermark(p, offsetsLog.logEndOffset(p));
+        assertThat(await(pending)).containsExactly(Map.entry(ORDERS_0, ErrorCode.NONE));
+        assertThat(fetchOffsets("g")).containsExactly(Map.entry(ORDERS_0, 2L));
+    }
+
+    @Test
+    void aCommitNotReplicatedInTimeIsAnsweredCoordinatorNotAvailableAndAppliedIfItCommitsLater() throws Exception {
+        int p = coordinator.partitionFor("g");
+        offsetsLog.manualHighWatermark = true;
+        CompletableFuture<Map<TopicPartition, ErrorCode>> pending = coordinator.commit("g", Map.of(ORDERS_0, om(7, "")));
+        org.awaitility.Awaitility.await().until(() -> offsetsLog.waiting() == 1);
+        offsetsLog.expireWaiters();
+        assertThat(await(pending)).containsExactly(Map.entry(ORDERS_0, ErrorCode.COORDINATOR_NOT_AVAILABLE));
+        assertThat(fetchOffsets("g")).isEmpty();
+        // The record is in the log: once committed it is what the log says, as after any reload.
+        offsetsLog.setHighWatermark(p, offsetsLog.logEndOffset(p));
+        assertThat(fetchOffsets("g")).containsExactly(Map.entry(ORDERS_0, 7L));
+    }
+
+    @Test
+    void losingTheLeadershipAnswersNotCoordinatorToWaitingAndNewRequests() throws Exception {
+        int p = coordinator.partitionFor("g");
+        offsetsLog.manualHighWatermark = true;
+        CompletableFuture<Map<TopicPartition, ErrorCode>> pending = coordinator.commit("g", Map.of(ORDERS_0, om(7, "")));
+        org.awaitility.Awaitility.await().until(() -> offsetsLog.waiting() == 1);
+        offsetsLog.setLeaderEpoch(p, 1); // another broker leads at epoch 1
+        assertThat(await(pending)).containsExactly(Map.entry(ORDERS_0, ErrorCode.NOT_COORDINATOR));
+        assertThat(await(coordinator.fetch("g", null)).error()).as("before the unload arrives: the epoch moved")
+                .isEqualTo(ErrorCode.NOT_COORDINATOR);
+        await(coordinator.unload(p));
+        assertThat(await(coordinator.isLoaded(p))).isFalse();
+        assertThat(commit("g", Map.of(ORDERS_0, om(8, "")))).containsExactly(Map.entry(ORDERS_0, ErrorCode.NOT_COORDINATOR));
+        // Other partitions are still served.
+        String other = "h";
+        for (int i = 0; coordinator.partitionFor(other) == p; i++) {
+            other = "h" + i;
+        }
+        offsetsLog.manualHighWatermark = false;
+        assertThat(commit(other, Map.of(ORDERS_0, om(1, "")))).containsExactly(Map.entry(ORDERS_0, ErrorCode.NONE));
+    }
+
+    @Test
+    void aLoadOvertakenByAnUnloadOrANewerEpochEndsUnloaded() throws Exception {
+        int p = coordinator.partitionFor("g");
+        commit("g", Map.of(ORDERS_0, om(1, "")));
+        await(coordinator.unload(p));
+        offsetsLog.manualHighWatermark = true;
+        offsetsLog.setHighWatermark(p, 0);
+        offsetsLog.setLeaderEpoch(p, 2);
+        CompletableFuture<Boolean> first = coordinator.load(p, 2);
+        await(coordinator.unload(p));
+        assertThat(await(first)).isFalse();
+
+        CompletableFuture<Boolean> second = coordinator.load(p, 2);
+        offsetsLog.setLeaderEpoch(p, 3);
+        CompletableFuture<Boolean> third = coordinator.load(p, 3);
+        assertThat(await(second)).isFalse();
+        offsetsLog.setHighWatermark(p, offsetsLog.logEndOffset(p));
+        assertThat(await(third)).isTrue();
+        assertThat(fetchOffsets("g")).containsExactly(Map.entry(ORDERS_0, 1L));
+    }
+
+    @Test
+    void withoutTheTopicARequestAsksForItAndIsAnsweredCoordinatorNotAvailable() throws Exception {
+        AtomicInteger creations = new AtomicInteger();
+        coordinator.close();
+        coordinator = newCoordinator(new OffsetsTopic() {
+            @Override
+            public int partitions() {
+                return 0;
+            }
+
+            @Override
+            public CompletableFuture<Void> create() {
+                creations.incrementAndGet();
+                return new CompletableFuture<>();
+            }
+        });
+        assertThat(commit("g", Map.of(ORDERS_0, om(1, "")))).containsExactly(
+                Map.entry(ORDERS_0, ErrorCode.COORDINATOR_NOT_AVAILABLE));
+        OffsetFetchResult fetched = await(coordinator.fetch("g", null));
+        assertThat(fetched.error()).isEqualTo(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+        assertThat(fetched.errorMessage()).contains("offsets.topic.replication.factor");
+        assertThat(creations.get()).isEqualTo(2);
     }
 
     @Test

@@ -19,13 +19,17 @@ class BrokerConfigTest {
             props.load(in);
         }
         assertThat(props.stringPropertyNames()).containsExactlyInAnyOrderElementsOf(BrokerConfig.KEYS.keySet());
-        BrokerConfig.KEYS.forEach((k, v) -> assertThat(props.getProperty(k)).as(k).isEqualTo(v));
+        BrokerConfig.KEYS.forEach((k, v) -> assertThat(props.getProperty(k)).as(k)
+                .isEqualTo(BrokerConfig.SHIPPED_SINGLE_NODE.getOrDefault(k, v)));
         BrokerConfig config = BrokerConfig.load(SHIPPED, Map.of());
         assertThat(config.nodeId()).isEqualTo(1);
         assertThat(config.host()).isEqualTo("127.0.0.1");
         assertThat(config.port()).isEqualTo(9292);
         assertThat(config.metricsPort()).isEqualTo(9293);
         assertThat(config.logDirs()).containsExactly(Path.of("./data"));
+        // A single node can create __consumer_offsets; a broker without the file keeps Kafka's default.
+        assertThat(config.getInt(BrokerConfig.OFFSETS_TOPIC_REPLICATION_FACTOR)).isEqualTo(1);
+        assertThat(BrokerConfig.of(Map.of()).getInt(BrokerConfig.OFFSETS_TOPIC_REPLICATION_FACTOR)).isEqualTo(3);
     }
 
     @Test

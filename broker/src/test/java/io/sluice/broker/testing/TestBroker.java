@@ -24,6 +24,8 @@ public final class TestBroker implements AutoCloseable {
         settings.put(BrokerConfig.LOG_SEGMENT_BYTES, Integer.toString(8 << 20));
         settings.put(BrokerConfig.LOG_SEGMENT_PREFILL_BYTES, Integer.toString(1 << 20));
         settings.put(BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS, "2");
+        // One broker: __consumer_offsets can only have one replica (the shipped single-node file sets the same).
+        settings.put(BrokerConfig.OFFSETS_TOPIC_REPLICATION_FACTOR, "1");
         // A one-voter controller quorum on a free port, kept across restarts (the voters list is the group).
         settings.put(BrokerConfig.CONTROLLER_QUORUM_VOTERS,
                 overrides.getOrDefault(BrokerConfig.NODE_ID, "1") + "@127.0.0.1:" + FreePorts.next());

@@ -65,6 +65,8 @@ public final class TestCluster implements AutoCloseable {
         settings.put(BrokerConfig.LOG_SEGMENT_BYTES, Integer.toString(8 << 20));
         settings.put(BrokerConfig.LOG_SEGMENT_PREFILL_BYTES, Integer.toString(1 << 20));
         settings.put(BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS, "2");
+        // Every broker holds a replica of __consumer_offsets (Kafka's 3 for three or more).
+        settings.put(BrokerConfig.OFFSETS_TOPIC_REPLICATION_FACTOR, Integer.toString(Math.min(3, size)));
         settings.putAll(overrides);
         running.put(id, SluiceBroker.start(BrokerConfig.of(settings)));
     }

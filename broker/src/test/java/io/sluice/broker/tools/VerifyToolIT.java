@@ -58,7 +58,8 @@ class VerifyToolIT {
                 BrokerConfig.LOG_DIRS, dir.resolve("data").toString(),
                 BrokerConfig.LOG_SEGMENT_BYTES, Integer.toString(16 << 20),
                 BrokerConfig.LOG_SEGMENT_PREFILL_BYTES, Integer.toString(1 << 20),
-                BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS, "2")));
+                BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS, "2",
+                BrokerConfig.OFFSETS_TOPIC_REPLICATION_FACTOR, "1")));
     }
 
     @AfterEach

@@ -2,10 +2,12 @@ package io.sluice.client.consumer;
 
 import io.sluice.client.Futures;
 import io.sluice.client.SluiceClient;
+import io.sluice.client.errors.CoordinatorNotAvailableException;
 import io.sluice.client.errors.Errors;
 import io.sluice.client.errors.NotLeaderException;
 import io.sluice.client.metadata.Cluster;
 import io.sluice.client.metadata.Node;
+import io.sluice.proto.ConsumerOffsets;
 import io.sluice.proto.TopicPartition;
 import io.sluice.proto.frame.InboundFrame;
 import io.sluice.proto.message.ErrorCode;
@@ -38,8 +40,13 @@ import java.util.function.Function;
 
 /**
  * The consumer's blocking offset requests: ListOffsets to each partition's leader, OffsetCommit and OffsetFetch to
- * any broker (the broker routes by group). Each retries retriable errors with backoff until request.timeout.ms.
- * Stateless beyond its client; called from the polling thread.
+ * the group's coordinator. Each retries retriable errors with backoff until request.timeout.ms.
+ *
+ * <p>The coordinator is found in the metadata, as the leader of partition
+ * {@link ConsumerOffsets#partitionFor(String, int)} of {@value ConsumerOffsets#TOPIC}; NOT_COORDINATOR and
+ * COORDINATOR_NOT_AVAILABLE refresh the metadata before the retry, COORDINATOR_LOAD_IN_PROGRESS only waits. While the
+ * metadata has no such topic the request goes to any broker, which creates the topic and answers
+ * COORDINATOR_NOT_AVAILABLE until it can serve. Stateless beyond its client; called from the polling thread.
  */
 final class OffsetsClient {
     static final long EARLIEST = -2;
@@ -118,7 +125,7 @@ final class OffsetsClient {
         OffsetCommitRequest.Builder req = OffsetCommitRequest.newBuilder().setGroupId(group);
         topics.values().forEach(req::addTopics);
         CompletableFuture<Void> f = client.withRetries(timeoutMs,
-                () -> client.sendAny(Request.newBuilder().setOffsetCommit(req.clone()), timeoutMs).thenApply(frame ->
+                () -> sendToCoordinator(group, Request.newBuilder().setOffsetCommit(req.clone())).thenApply(frame ->
                         parse(frame, response -> {
                             for (OffsetCommitTopicResponse t : response.getOffsetCommit().getTopicsList()) {
                                 for (PartitionError p : t.getPartitionsList()) {
@@ -141,7 +148,7 @@ final class OffsetsClient {
         OffsetFetchRequest.Builder req = OffsetFetchRequest.newBuilder().setGroupId(group);
         topics.values().forEach(req::addTopics);
         CompletableFuture<Map<TopicPartition, Long>> f = client.withRetries(timeoutMs,
-                () -> client.sendAny(Request.newBuilder().setOffsetFetch(req.clone()), timeoutMs).thenApply(frame ->
+                () -> sendToCoordinator(group, Request.newBuilder().setOffsetFetch(req.clone())).thenApply(frame ->
                         parse(frame, response -> {
                             OffsetFetchResponse r = response.getOffsetFetch();
                             if (r.getErrorCode() != ErrorCode.NONE) {
@@ -163,6 +170,28 @@ final class OffsetsClient {
                             return out;
                         })));
         return Futures.get(f, timeoutMs + 1000L, "OffsetFetch of group " + group);
+    }
+
+    /** Sends {@code request} to the coordinator of {@code group} as the metadata names it (fetched if not cached). */
+    private CompletableFuture<InboundFrame<Response>> sendToCoordinator(String group, Request.Builder request) {
+        String topic = ConsumerOffsets.TOPIC;
+        client.addTopicInterest(List.of(topic));
+        Cluster cached = client.cluster();
+        CompletableFuture<Cluster> metadata = cached.hasTopic(topic) ? CompletableFuture.completedFuture(cached)
+                : client.fetchMetadata(List.of(topic), false);
+        return metadata.thenCompose(cluster -> {
+            if (!cluster.hasTopic(topic)) {
+                // Not created yet: any broker creates it on this request and answers COORDINATOR_NOT_AVAILABLE.
+                return client.sendAny(request, timeoutMs);
+            }
+            TopicPartition tp = new TopicPartition(topic, ConsumerOffsets.partitionFor(group, cluster.partitionCount(topic)));
+            Node coordinator = cluster.leaderNode(tp);
+            if (coordinator == null) {
+                return CompletableFuture.failedFuture(new CoordinatorNotAvailableException("the coordinator of group "
+                        + group + " (the leader of " + tp + ") is not known or offline"));
+            }
+            return client.send(coordinator, request, timeoutMs);
+        });
     }
 
     private static <T> T parse(InboundFrame<Response> frame, Function<Response, T> parser) {

@@ -39,6 +39,10 @@ public final class Errors {
                 return new BrokerUnavailableException(message);
             case COORDINATOR_NOT_AVAILABLE:
                 return new CoordinatorNotAvailableException(message);
+            case NOT_COORDINATOR:
+                return new NotCoordinatorException(message);
+            case COORDINATOR_LOAD_IN_PROGRESS:
+                return new CoordinatorLoadInProgressException(message);
             case CORRUPT_MESSAGE:
                 return new CorruptMessageException(message);
             case RECORD_BATCH_TOO_LARGE:
@@ -75,11 +79,16 @@ public final class Errors {
         }
     }
 
-    /** True for the codes after which a metadata refresh may route the request to the right broker. */
+    /**
+     * True for the codes after which a metadata refresh may route the request to the right broker (for the group
+     * coordinator errors: the leader of the group's {@code __consumer_offsets} partition may have moved, or the topic
+     * may have been created).
+     */
     public static boolean needsMetadataRefresh(ErrorCode code) {
         return code == ErrorCode.NOT_LEADER_OR_FOLLOWER || code == ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
                 || code == ErrorCode.FENCED_LEADER_EPOCH || code == ErrorCode.UNKNOWN_LEADER_EPOCH
-                || code == ErrorCode.BROKER_NOT_AVAILABLE;
+                || code == ErrorCode.BROKER_NOT_AVAILABLE || code == ErrorCode.NOT_COORDINATOR
+                || code == ErrorCode.COORDINATOR_NOT_AVAILABLE;
     }
 
     /** The cause of a failed future, unwrapped from {@code CompletionException}/{@code ExecutionException}. */
