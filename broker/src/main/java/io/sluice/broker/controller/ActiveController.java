@@ -77,6 +77,16 @@ final class ActiveController {
                 .setBrokerEpoch(brokerEpoch)).build(), r -> false);
     }
 
+    /**
+     * The connection broker {@code brokerId} heartbeated on for {@code brokerEpoch} closed (see
+     * {@link BrokerSessions#connectionLost}): unless it heartbeats within {@code graceMs}, it is fenced.
+     */
+    void connectionLost(int brokerId, long brokerEpoch, long graceMs) {
+        if (isActive.getAsBoolean()) {
+            sessions.connectionLost(brokerId, brokerEpoch, clock.milliseconds(), graceMs);
+        }
+    }
+
     /** Timer thread: on the active controller, proposes fencing the brokers whose sessions expired. Never throws. */
     void doWork() {
         try {
@@ -102,8 +112,9 @@ final class ActiveController {
     }
 
     private void fence(BrokerRegistration b, long now) {
-        log.warn("fencing broker {} (epoch {}): no heartbeat for {} ms (broker.session.timeout.ms {})", b.nodeId(),
-                b.brokerEpoch(), sessions.sinceLastHeartbeat(b.nodeId(), now), sessionTimeoutMs);
+        log.warn("fencing broker {} (epoch {}): no heartbeat for {} ms (broker.session.timeout.ms {}, shorter once"
+                + " its heartbeat connection closed)", b.nodeId(), b.brokerEpoch(),
+                sessions.sinceLastHeartbeat(b.nodeId(), now), sessionTimeoutMs);
         proposer.propose(Command.newBuilder().setFenceBroker(FenceBroker.newBuilder().setBrokerId(b.nodeId())
                 .setBrokerEpoch(b.brokerEpoch())).build(), r -> null).whenComplete((v, e) -> {
                     fencing.remove(b.brokerEpoch());

@@ -16,10 +16,10 @@ import java.util.Map;
  */
 final class BrokerSessions {
     private final long sessionTimeoutMs;
-    /** Broker id → its session (the registration epoch it heartbeats for, last heartbeat time). */
+    /** Broker id → its session (the registration epoch it heartbeats for, last heartbeat time, when it expires). */
     private final Map<Integer, Session> sessions = new HashMap<>();
 
-    private record Session(long brokerEpoch, long lastSeenMs) {
+    private record Session(long brokerEpoch, long lastSeenMs, long expiresAtMs) {
     }
 
     BrokerSessions(long sessionTimeoutMs) {
@@ -27,7 +27,20 @@ final class BrokerSessions {
     }
 
     synchronized void heartbeat(int brokerId, long brokerEpoch, long nowMs) {
-        sessions.put(brokerId, new Session(brokerEpoch, nowMs));
+        sessions.put(brokerId, new Session(brokerEpoch, nowMs, nowMs + sessionTimeoutMs));
+    }
+
+    /**
+     * The connection the broker heartbeats on closed: its session now ends {@code graceMs} from now unless a
+     * heartbeat comes first (a live broker reconnects and heartbeats within one interval). A killed process's
+     * sockets are closed by its kernel at once, so this is how a dead broker is noticed in about a heartbeat
+     * interval instead of a whole session timeout; a broker that merely lost its connection keeps its session.
+     */
+    synchronized void connectionLost(int brokerId, long brokerEpoch, long nowMs, long graceMs) {
+        Session s = sessions.get(brokerId);
+        if (s != null && s.brokerEpoch() == brokerEpoch && s.lastSeenMs() <= nowMs) {
+            sessions.put(brokerId, new Session(brokerEpoch, s.lastSeenMs(), Math.min(s.expiresAtMs(), nowMs + graceMs)));
+        }
     }
 
     /** Forgets everything (this node stopped or started being the controller). */
@@ -47,8 +60,8 @@ final class BrokerSessions {
             }
             Session s = sessions.get(b.nodeId());
             if (s == null || s.brokerEpoch() != b.brokerEpoch()) {
-                sessions.put(b.nodeId(), new Session(b.brokerEpoch(), nowMs));
-            } else if (nowMs - s.lastSeenMs() > sessionTimeoutMs) {
+                sessions.put(b.nodeId(), new Session(b.brokerEpoch(), nowMs, nowMs + sessionTimeoutMs));
+            } else if (nowMs > s.expiresAtMs()) {
                 out.add(b);
             }
         }

@@ -65,6 +65,9 @@ final class CommandApplier {
                         alterPartition(command.getAlterPartition(), deltas)));
                 case ELECT_LEADERS -> electLeaders(command.getElectLeaders(), deltas);
                 case ALLOCATE_PRODUCER_IDS -> result.setFirstProducerId(allocate(command.getAllocateProducerIds()));
+                case BARRIER -> {
+                    // nothing to change: see QuorumMetadataStore.awaitReady
+                }
                 default -> throw new MetadataException(ErrorCode.INVALID_REQUEST, "unknown controller command "
                         + command.getBodyCase() + " (written by a newer broker?)");
             }
@@ -99,6 +102,16 @@ final class CommandApplier {
         if (r.getBrokerId() < 0) {
             throw new MetadataException(ErrorCode.INVALID_REQUEST, "broker id " + r.getBrokerId() + " is negative");
         }
+        BrokerRegistration previous = image.broker(r.getBrokerId());
+        if (previous != null && !previous.fenced() && !previous.incarnationId().equals(r.getIncarnationId())) {
+            // Restarted before its session expired: the new process may have lost what the old one had not flushed,
+            // so it must not go on leading at the old epoch with followers that hold more. Fence the old incarnation
+            // (leadership moves to a live ISR member, or, as the last one, comes back to it at a new epoch below).
+            image.putBroker(previous.withFenced(true));
+            int moved = moveLeadershipAway(previous.nodeId(), deltas);
+            log.info("broker {} registered again (new incarnation) before its session expired: fenced the old one,"
+                    + " {} partitions changed leader or ISR", previous.nodeId(), moved);
+        }
         BrokerRegistration b = new BrokerRegistration(r.getBrokerId(), r.getHost(), r.getPort(), r.getIncarnationId(),
                 logIndex, false);
         image.putBroker(b);
@@ -115,15 +128,21 @@ final class CommandApplier {
         BrokerRegistration fenced = b.withFenced(true);
         image.putBroker(fenced);
         deltas.add(new MetadataDelta.BrokerChanged(fenced));
-        int before = deltas.size();
+        int moved = moveLeadershipAway(b.nodeId(), deltas);
+        log.info("fenced broker {} (epoch {}): {} partitions changed leader or ISR", b.nodeId(), b.brokerEpoch(), moved);
+    }
+
+    /** Takes the fenced {@code brokerId} out of every ISR and leadership it can leave; how many partitions changed. */
+    private int moveLeadershipAway(int brokerId, List<MetadataDelta> deltas) {
+        int changedCount = 0;
         for (PartitionRecord p : image.allPartitions()) {
-            PartitionRecord changed = LeaderElection.onFenced(p, b.nodeId(), image::isLive, unclean(p));
+            PartitionRecord changed = LeaderElection.onFenced(p, brokerId, image::isLive, unclean(p));
             if (changed != null) {
                 update(changed, deltas);
+                changedCount++;
             }
         }
-        log.info("fenced broker {} (epoch {}): {} partitions changed leader or ISR", b.nodeId(), b.brokerEpoch(),
-                deltas.size() - before);
+        return changedCount;
     }
 
     private void unfence(UnfenceBroker u, List<MetadataDelta> deltas) {

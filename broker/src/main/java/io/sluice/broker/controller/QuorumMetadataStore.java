@@ -1,6 +1,7 @@
 package io.sluice.broker.controller;
 
 import io.sluice.broker.controller.command.AllocateProducerIds;
+import io.sluice.broker.controller.command.Barrier;
 import io.sluice.broker.controller.command.AlterPartition;
 import io.sluice.broker.controller.command.Command;
 import io.sluice.broker.controller.command.CommandResult;
@@ -34,10 +35,12 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.RaftGroup;
@@ -127,13 +130,17 @@ public final class QuorumMetadataStore implements MetadataStore, AutoCloseable {
             throw new IllegalStateException("cannot start the controller quorum member " + config.nodeId() + " on "
                     + self.host() + ":" + self.port() + " (storage " + config.raftDir() + "): " + e.getMessage(), e);
         }
-        long checkMs = Math.max(10, Math.min(1000, config.sessionTimeoutMs() / 4));
+        // Often enough that a broker whose connection closed is fenced soon after its grace ends.
+        long checkMs = Math.max(10, Math.min(100, config.sessionTimeoutMs() / 4));
         q.timer.scheduleWithFixedDelay(q.controller::doWork, checkMs, checkMs, TimeUnit.MILLISECONDS);
         return q;
     }
 
     /**
-     * Blocks until the quorum has a leader and the cluster id is set (a start-up wait, never on an event loop).
+     * Blocks until the quorum has a leader, the cluster id is set and this node's image has caught up with what the
+     * quorum had committed when it asked (a {@code Barrier} command proposed and applied here). Until then the image
+     * may be the replay of this node's own old Raft log, naming it leader of partitions that have moved on; nothing
+     * should act on it before this returns. A start-up wait, never on an event loop.
      *
      * @throws IllegalStateException when that takes longer than {@code timeout} (no majority of voters is up)
      */
@@ -141,11 +148,32 @@ public final class QuorumMetadataStore implements MetadataStore, AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (view.clusterId().isEmpty() || controllerId() < 0) {
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the controller quorum " + config.voters() + " has no leader after "
-                        + timeout.toSeconds() + " s: is a majority of the voters running?");
+                throw noMajority(timeout);
             }
             Thread.sleep(10);
         }
+        while (true) {
+            long leftMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (leftMs <= 0) {
+                throw noMajority(timeout);
+            }
+            try {
+                proposer.propose(Command.newBuilder().setBarrier(Barrier.getDefaultInstance()).build(), r -> null)
+                        .get(leftMs, TimeUnit.MILLISECONDS);
+                return;
+            } catch (ExecutionException e) {
+                log.info("controller quorum member {}: catching up with the quorum failed ({}); retrying",
+                        config.nodeId(), e.getCause().getMessage());
+                Thread.sleep(100);
+            } catch (TimeoutException e) {
+                throw noMajority(timeout);
+            }
+        }
+    }
+
+    private IllegalStateException noMajority(Duration timeout) {
+        return new IllegalStateException("the controller quorum " + config.voters() + " has no leader (or this node"
+                + " could not catch up with it) after " + timeout.toSeconds() + " s: is a majority of the voters running?");
     }
 
     // ---------------------------------------------------------------- changes
@@ -210,6 +238,11 @@ public final class QuorumMetadataStore implements MetadataStore, AutoCloseable {
     @Override
     public CompletableFuture<Boolean> brokerHeartbeat(int brokerId, long brokerEpoch) {
         return controller.heartbeat(brokerId, brokerEpoch);
+    }
+
+    @Override
+    public void brokerConnectionLost(int brokerId, long brokerEpoch, long graceMs) {
+        controller.connectionLost(brokerId, brokerEpoch, graceMs);
     }
 
     @Override

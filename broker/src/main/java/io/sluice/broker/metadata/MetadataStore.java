@@ -78,6 +78,12 @@ public interface MetadataStore {
     CompletableFuture<Boolean> brokerHeartbeat(int brokerId, long brokerEpoch);
 
     /**
+     * The connection broker {@code brokerId} heartbeated on for {@code brokerEpoch} closed: on the active controller,
+     * its session ends {@code graceMs} from now unless it heartbeats again first. Elsewhere, nothing.
+     */
+    void brokerConnectionLost(int brokerId, long brokerEpoch, long graceMs);
+
+    /**
      * Applies an ISR change from a partition's leader and completes with the partition as it is afterwards. Fails
      * with {@code STALE_BROKER_EPOCH}, {@code UNKNOWN_TOPIC_OR_PARTITION}, {@code NOT_LEADER_OR_FOLLOWER} (the
      * sender does not lead it), {@code FENCED_LEADER_EPOCH} / {@code UNKNOWN_LEADER_EPOCH} (older / newer leader

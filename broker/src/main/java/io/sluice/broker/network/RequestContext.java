@@ -3,6 +3,7 @@ package io.sluice.broker.network;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.FileRegion;
+import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.sluice.proto.frame.OutboundFrame;
 import io.sluice.proto.message.ErrorCode;
@@ -54,6 +55,17 @@ public final class RequestContext {
 
     public boolean isOpen() {
         return channel.isActive();
+    }
+
+    /**
+     * Runs {@code action} when this request's connection closes, if no action was attached under {@code key} on
+     * this connection before (so a request repeated on one connection, such as a heartbeat, attaches it once).
+     * It runs on the connection's event loop: it must not block.
+     */
+    public void onceOnClose(AttributeKey<Boolean> key, Runnable action) {
+        if (channel.attr(key).setIfAbsent(Boolean.TRUE) == null) {
+            channel.closeFuture().addListener(f -> action.run());
+        }
     }
 
     /** Sends {@code response} (its correlation id is set here) with no raw tail. */

@@ -8,24 +8,36 @@ import io.sluice.proto.message.BrokerHeartbeatRequest;
 import io.sluice.proto.message.BrokerHeartbeatResponse;
 import io.sluice.proto.message.Request;
 import io.sluice.proto.message.Response;
+import io.netty.util.AttributeKey;
 
 /**
  * {@code BrokerHeartbeat}: the active controller renews the broker's session (unfencing it first if its session had
  * expired) and answers whether it is fenced; {@code NOT_CONTROLLER} elsewhere, {@code STALE_BROKER_EPOCH} for an
- * older registration.
+ * older registration. When the connection a broker heartbeated on closes, the controller gives it two heartbeat
+ * intervals to heartbeat again before fencing it, rather than the whole session timeout: that is how a killed
+ * broker's partitions move in about a second.
  */
 final class BrokerHeartbeatHandler implements RequestHandler {
     private final MetadataStore metadata;
+    private final long connectionLostGraceMs;
 
-    BrokerHeartbeatHandler(MetadataStore metadata) {
+    /** @param heartbeatIntervalMs {@code broker.heartbeat.interval.ms} (the cluster's brokers share it) */
+    BrokerHeartbeatHandler(MetadataStore metadata, long heartbeatIntervalMs) {
         this.metadata = metadata;
+        this.connectionLostGraceMs = 2 * heartbeatIntervalMs;
     }
 
     @Override
     public void handle(RequestContext context, InboundFrame<Request> frame) {
         BrokerHeartbeatRequest request = frame.message().getBrokerHeartbeat();
         frame.release();
-        metadata.brokerHeartbeat(request.getBrokerId(), request.getBrokerEpoch()).whenComplete((fenced, error) -> {
+        int brokerId = request.getBrokerId();
+        long brokerEpoch = request.getBrokerEpoch();
+        metadata.brokerHeartbeat(brokerId, brokerEpoch).whenComplete((fenced, error) -> {
+            if (error == null) {
+                context.onceOnClose(AttributeKey.valueOf("sluice.heartbeat." + brokerId + "." + brokerEpoch),
+                        () -> metadata.brokerConnectionLost(brokerId, brokerEpoch, connectionLostGraceMs));
+            }
             ApiError e = error == null ? ApiError.NONE : ApiError.from(error, "broker " + request.getBrokerId());
             context.send(Response.newBuilder().setBrokerHeartbeat(BrokerHeartbeatResponse.newBuilder()
                     .setErrorCode(e.code()).setErrorMessage(e.message()).setIsFenced(error == null ? fenced : true)));

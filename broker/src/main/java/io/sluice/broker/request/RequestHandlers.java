@@ -33,7 +33,8 @@ public final class RequestHandlers {
                 .register(Request.BodyCase.OFFSET_COMMIT, new OffsetCommitHandler(c.groups()))
                 .register(Request.BodyCase.OFFSET_FETCH, new OffsetFetchHandler(c.groups()))
                 .register(Request.BodyCase.BROKER_REGISTRATION, new BrokerRegistrationHandler(c.metadata()))
-                .register(Request.BodyCase.BROKER_HEARTBEAT, new BrokerHeartbeatHandler(c.metadata()))
+                .register(Request.BodyCase.BROKER_HEARTBEAT, new BrokerHeartbeatHandler(c.metadata(),
+                        c.config().getLong(BrokerConfig.BROKER_HEARTBEAT_INTERVAL_MS)))
                 .register(Request.BodyCase.ALTER_PARTITION, new AlterPartitionHandler(c.metadata()))
                 .build();
     }

@@ -86,7 +86,7 @@ public final class BrokerConfig {
         k.put(METRICS_PORT, "9293");
         k.put(CONTROLLER_QUORUM_VOTERS, "1@127.0.0.1:9294");
         k.put(BROKER_SESSION_TIMEOUT_MS, "9000");
-        k.put(BROKER_HEARTBEAT_INTERVAL_MS, "2000");
+        k.put(BROKER_HEARTBEAT_INTERVAL_MS, "500");
         k.put(NUM_NETWORK_THREADS, "1");
         k.put(NUM_IO_THREADS, "2");
         k.put(QUEUED_MAX_REQUESTS_PER_CONNECTION, "16");

@@ -36,4 +36,18 @@ class BrokerSessionsTest {
         assertThat(sessions.expired(List.of(one), 5000)).isEmpty();
         assertThat(sessions.sinceLastHeartbeat(1, 5500)).isEqualTo(500);
     }
+
+    @Test
+    void aLostHeartbeatConnectionEndsTheSessionAfterTheGraceUnlessAHeartbeatComes() {
+        sessions.heartbeat(1, 10, 0);
+        sessions.heartbeat(2, 11, 0);
+        sessions.connectionLost(1, 10, 100, 200);
+        sessions.connectionLost(2, 11, 100, 200);
+        sessions.connectionLost(2, 99, 100, 1); // another registration's connection: not this session
+        sessions.heartbeat(2, 11, 250); // reconnected: a full session again
+        assertThat(sessions.expired(List.of(one, two), 300)).isEmpty();
+        assertThat(sessions.expired(List.of(one, two), 301)).containsExactly(one);
+        assertThat(sessions.expired(List.of(one, two), 1250)).containsExactly(one);
+        assertThat(sessions.expired(List.of(one, two), 1251)).containsExactly(one, two);
+    }
 }

@@ -143,4 +143,29 @@ class CommandApplierTest {
         assertThat(image.broker(2).fenced()).isFalse();
         assertThat(partition("t", 0).leaderId()).isEqualTo(2);
     }
+
+    @Test
+    void aBrokerRestartedBeforeItsSessionExpiredLosesItsLeadershipsToANewEpoch() {
+        create("t", 2, 3, Map.of(), 0); // t-0 led by 1, t-1 by 2
+        create("solo", 1, 1, Map.of(), 0); // replicas [1]
+        long before = image.broker(1).brokerEpoch();
+        apply(Command.newBuilder().setRegisterBroker(RegisterBroker.newBuilder().setBrokerId(1)
+                .setHost("h1").setPort(9001).setIncarnationId("restarted")).build());
+        assertThat(image.broker(1).fenced()).isFalse();
+        assertThat(image.broker(1).brokerEpoch()).isGreaterThan(before);
+        PartitionRecord led = partition("t", 0);
+        assertThat(led.leaderId()).isEqualTo(2);
+        assertThat(led.leaderEpoch()).isEqualTo(1);
+        assertThat(led.isr()).containsExactly(2, 3); // it rejoins once it has caught up
+        assertThat(partition("t", 1).isr()).doesNotContain(1);
+        // As the last ISR member it leads again, at a new epoch.
+        PartitionRecord solo = partition("solo", 0);
+        assertThat(solo.leaderId()).isEqualTo(1);
+        assertThat(solo.leaderEpoch()).isEqualTo(2);
+        // The same incarnation registering again (a retried registration) changes no leadership.
+        apply(Command.newBuilder().setRegisterBroker(RegisterBroker.newBuilder().setBrokerId(2)
+                .setHost("h2").setPort(9002).setIncarnationId("i2")).build());
+        assertThat(partition("t", 0).leaderId()).isEqualTo(2);
+        assertThat(partition("t", 0).leaderEpoch()).isEqualTo(1);
+    }
 }

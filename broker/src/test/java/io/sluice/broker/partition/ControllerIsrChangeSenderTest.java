@@ -214,6 +214,11 @@ class ControllerIsrChangeSenderTest {
         }
 
         @Override
+        public void brokerConnectionLost(int brokerId, long brokerEpoch, long graceMs) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
         public CompletableFuture<Void> addListener(MetadataListener listener) {
             throw new UnsupportedOperationException();
         }
