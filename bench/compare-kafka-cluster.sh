@@ -11,11 +11,13 @@
 #   p1-256k      the same with batch.size=262144
 #   p3-default   3 partitions (one led by each broker), client defaults
 #   p3-256k      3 partitions, batch.size=262144
+#   p3-rate      3 partitions, client defaults, RATE records/s (20000: 20 MiB/s, below both clusters' ceilings):
+#                the latency of a cluster that is not saturated (RATE_RECORDS records; p99 is the number here)
 # each on a fresh topic, and stop the cluster. Reported per case: client MiB/s (2^20), produce latency p99 (ms,
 # send to acknowledgement, as each tool measures it), and the CPU seconds of the three brokers together per GiB
 # produced (user+sys from /proc/PID/stat). The summary prints the medians over the rounds and Sluice/Kafka ratios.
 #
-# Env: RECORDS (1000000), WARMUP_RECORDS (500000), CASES (a regex over the case names, default all),
+# Env: RECORDS (1000000), WARMUP_RECORDS (500000), RATE (20000), RATE_RECORDS (400000), CASES (a regex over the case names, default all),
 # RUN_ROOT (/tmp/sluice-compare-cluster), KAFKA_BENCH (the Kafka bench folder), JAVA_HOME (both clusters).
 # Needs the Kafka jars: $KAFKA_BENCH/fetch.sh once.
 set -euo pipefail
@@ -24,6 +26,8 @@ ROUNDS="${1:-3}"
 RECORDS="${RECORDS:-1000000}"
 WARMUP_RECORDS="${WARMUP_RECORDS:-500000}"
 CASES="${CASES:-.}"
+RATE="${RATE:-20000}"
+RATE_RECORDS="${RATE_RECORDS:-400000}"
 RUN_ROOT="${RUN_ROOT:-/tmp/sluice-compare-cluster}"
 KAFKA_BENCH="${KAFKA_BENCH:-$root/../shared/bench/kafka}"
 export RUN_ROOT
@@ -100,20 +104,22 @@ run() {
     | tee -a "$RESULTS"
 }
 
-# case NAME PARTITIONS BATCH_SIZE
-CASE_LIST=("p1-default 1 16384" "p1-256k 1 262144" "p3-default 3 16384" "p3-256k 3 262144")
-bytes=$((RECORDS * 1024))
+# case NAME PARTITIONS BATCH_SIZE RECORDS_PER_SEC (-1: unthrottled)
+CASE_LIST=("p1-default 1 16384 -1" "p1-256k 1 262144 -1" "p3-default 3 16384 -1" "p3-256k 3 262144 -1"
+  "p3-rate 3 16384 $RATE")
+records_of() { if [[ "$1" == -1 ]]; then echo "$RECORDS"; else echo "$RATE_RECORDS"; fi; }
 trap 'kafka_stop; sluice_stop' EXIT
 for round in $(seq 1 "$ROUNDS"); do
   kafka_start
   kafka_topic warmup 3
   "$KAFKA_BENCH/perf.sh" producer "$KAFKA_BS" warmup "$WARMUP_RECORDS" 1024 all > /dev/null 2>&1
   for c in "${CASE_LIST[@]}"; do
-    read -r name parts batch <<< "$c"
+    read -r name parts batch rate <<< "$c"
     [[ "$name" =~ $CASES ]] || continue
+    n=$(records_of "$rate")
     kafka_topic "$name" "$parts"
-    run kafka "$round" "$name" "$bytes" -- "$KAFKA_BENCH/perf.sh" producer "$KAFKA_BS" "$name" "$RECORDS" 1024 all \
-      linger.ms=5 "batch.size=$batch"
+    PRODUCER_THROUGHPUT="$rate" run kafka "$round" "$name" $((n * 1024)) -- \
+      "$KAFKA_BENCH/perf.sh" producer "$KAFKA_BS" "$name" "$n" 1024 all linger.ms=5 "batch.size=$batch"
   done
   kafka_stop
 
@@ -122,11 +128,12 @@ for round in $(seq 1 "$ROUNDS"); do
   sluice_topic warmup 3
   "${perf[@]}" --topic warmup --records "$WARMUP_RECORDS" > /dev/null 2>&1
   for c in "${CASE_LIST[@]}"; do
-    read -r name parts batch <<< "$c"
+    read -r name parts batch rate <<< "$c"
     [[ "$name" =~ $CASES ]] || continue
+    n=$(records_of "$rate")
     sluice_topic "$name" "$parts"
-    run sluice "$round" "$name" "$bytes" -- "${perf[@]}" --topic "$name" --records "$RECORDS" \
-      --batch-size "$batch" --linger-ms 5 --json
+    run sluice "$round" "$name" $((n * 1024)) -- "${perf[@]}" --topic "$name" --records "$n" \
+      --batch-size "$batch" --linger-ms 5 --throughput "$rate" --json
   done
   sluice_stop
 done

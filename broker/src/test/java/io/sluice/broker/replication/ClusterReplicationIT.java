@@ -41,6 +41,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -186,6 +187,30 @@ class ClusterReplicationIT {
         assertThat(row[3].split(",")).containsExactlyInAnyOrder("1", "2", "3");
         assertThat(row[4].split(",")).containsExactlyInAnyOrder("1", "2", "3");
         assertThat(row[7]).isEqualTo(Long.toString(sent));
+    }
+
+    @Test
+    void aMillionRecordsReplicateAndEveryReplicaIsByteIdenticalBelowTheHighWatermark() throws Exception {
+        createTopic(TOPIC, 2);
+        PartitionRecord p = awaitFullIsr(TP);
+        Producer producer = producer(Integer.MAX_VALUE);
+        int records = 1_000_000;
+        AtomicLong acknowledged = new AtomicLong();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        for (int i = 0; i < records; i++) {
+            producer.send(TOPIC, null, bytes("v" + i)).whenComplete((m, e) -> {
+                if (e != null) {
+                    failure.compareAndSet(null, e);
+                } else {
+                    acknowledged.incrementAndGet();
+                }
+            });
+        }
+        producer.flush();
+        await().atMost(PATIENCE).until(() -> failure.get() != null || acknowledged.get() == records);
+        assertThat(failure.get()).isNull();
+        awaitIdenticalReplicas(TP, p.leaderId(), List.of(1, 2, 3));
+        assertThat(leaderPartition(TP).highWatermark()).isEqualTo(records);
     }
 
     @Test
