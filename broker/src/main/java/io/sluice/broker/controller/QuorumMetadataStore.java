@@ -7,6 +7,7 @@ import io.sluice.broker.controller.command.Command;
 import io.sluice.broker.controller.command.CommandResult;
 import io.sluice.broker.controller.command.CreateTopic;
 import io.sluice.broker.controller.command.DeleteTopic;
+import io.sluice.broker.controller.command.FenceBroker;
 import io.sluice.broker.controller.command.InitCluster;
 import io.sluice.broker.controller.command.RegisterBroker;
 import io.sluice.broker.metadata.AlterPartitionRequest;
@@ -238,6 +239,12 @@ public final class QuorumMetadataStore implements MetadataStore, AutoCloseable {
     @Override
     public CompletableFuture<Boolean> brokerHeartbeat(int brokerId, long brokerEpoch) {
         return controller.heartbeat(brokerId, brokerEpoch);
+    }
+
+    @Override
+    public CompletableFuture<Void> fenceBroker(int brokerId, long brokerEpoch) {
+        return submit(Command.newBuilder().setFenceBroker(FenceBroker.newBuilder().setBrokerId(brokerId)
+                .setBrokerEpoch(brokerEpoch)).build(), r -> null);
     }
 
     @Override

@@ -84,6 +84,13 @@ public interface MetadataStore {
     void brokerConnectionLost(int brokerId, long brokerEpoch, long graceMs);
 
     /**
+     * Controlled shutdown: fences broker {@code brokerId} at {@code brokerEpoch} now, so the partitions it leads move
+     * to live ISR members before it stops (their clients see NOT_LEADER and move, instead of waiting for its session
+     * to end). Completes once the change is in this node's image.
+     */
+    CompletableFuture<Void> fenceBroker(int brokerId, long brokerEpoch);
+
+    /**
      * Applies an ISR change from a partition's leader and completes with the partition as it is afterwards. Fails
      * with {@code STALE_BROKER_EPOCH}, {@code UNKNOWN_TOPIC_OR_PARTITION}, {@code NOT_LEADER_OR_FOLLOWER} (the
      * sender does not lead it), {@code FENCED_LEADER_EPOCH} / {@code UNKNOWN_LEADER_EPOCH} (older / newer leader

@@ -93,6 +93,9 @@ public final class SluiceBroker implements AutoCloseable {
     /** How long a starting broker waits for the offsets partitions it leads to load before it says it serves. */
     private static final Duration OFFSETS_LOAD_WAIT = Duration.ofSeconds(10);
 
+    /** How long a stopping broker waits for the controller to move its leaderships away. */
+    private static final long CONTROLLED_SHUTDOWN_TIMEOUT_MS = 5_000;
+
     /** How often producer state is snapshotted, bounding what a restart after a crash replays. */
     private static final long PRODUCER_SNAPSHOT_INTERVAL_MS = 60_000;
 
@@ -354,8 +357,36 @@ public final class SluiceBroker implements AutoCloseable {
     }
 
     /**
-     * Stops accepting, lets the handler threads finish what they run, answers parked requests, closes the
-     * connections, then the metadata and the logs (flush and clean marker).
+     * Kafka's controlled shutdown: while still serving, stop heartbeating and have the controller fence this broker,
+     * so every partition it leads gets a new leader from its ISR at once; clients get NOT_LEADER from here and move.
+     * Skipped when no other broker is live (nobody to move to). Bounded: a quorum that does not answer in time
+     * leaves the move to the session timeout, as after a kill.
+     */
+    private void controlledShutdown() {
+        BrokerLifecycle l = lifecycle;
+        QuorumMetadataStore m = metadata;
+        if (l == null || m == null || l.brokerEpoch() < 0
+                || m.brokers().stream().noneMatch(b -> b.nodeId() != config.nodeId())) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        try {
+            l.close();
+            m.fenceBroker(config.nodeId(), l.brokerEpoch()).get(CONTROLLED_SHUTDOWN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            log.info("controlled shutdown: leadership moved off broker {} in {} ms", config.nodeId(),
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            log.warn("controlled shutdown: fencing broker {} failed ({}); its partitions move when its session ends",
+                    config.nodeId(), e.toString());
+        }
+    }
+
+    /**
+     * Moves leadership off this broker (controlled shutdown), stops accepting, lets the handler threads finish what
+     * they run, answers parked requests, closes the connections, then the metadata and the logs (flush and clean
+     * marker).
      */
     @Override
     public void close() {
@@ -363,6 +394,7 @@ public final class SluiceBroker implements AutoCloseable {
             return;
         }
         log.info("shutting down");
+        controlledShutdown();
         dispatcher = null;
         // The listener stops accepting first; then everything in reverse order of starting (see startAll).
         if (server != null) {

@@ -219,6 +219,11 @@ class ControllerIsrChangeSenderTest {
         }
 
         @Override
+        public CompletableFuture<Void> fenceBroker(int brokerId, long brokerEpoch) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
         public CompletableFuture<Void> addListener(MetadataListener listener) {
             throw new UnsupportedOperationException();
         }

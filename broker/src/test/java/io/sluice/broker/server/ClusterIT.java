@@ -7,6 +7,7 @@ import io.sluice.broker.metadata.BrokerRecord;
 import io.sluice.broker.metadata.BrokerRegistration;
 import io.sluice.broker.metadata.MetadataStore;
 import io.sluice.broker.metadata.PartitionRecord;
+import io.sluice.broker.partition.Partition;
 import io.sluice.broker.testing.RawConnection;
 import io.sluice.broker.testing.TestCluster;
 import io.sluice.proto.frame.InboundFrame;
@@ -103,7 +104,13 @@ class ClusterIT {
         int victim = cluster.running().keySet().stream().filter(id -> id != controller.config().nodeId())
                 .findFirst().orElseThrow();
         List<PartitionRecord> before = m.partitions("replicated");
+        await().atMost(WAIT).until(() -> cluster.broker(victim).replicaManager().partitions().stream()
+                .filter(Partition::isLeader).count() == before.stream().filter(p -> p.leaderId() == victim).count());
+        SluiceBroker stopping = cluster.broker(victim);
         cluster.stop(victim);
+        // Controlled shutdown: it had the controller move its leaderships away and followed the change before it
+        // stopped (a killed broker would still believe it leads; its partitions move when its session ends).
+        assertThat(stopping.replicaManager().partitions()).noneMatch(Partition::isLeader);
         await().atMost(WAIT).until(() -> registration(m, victim).fenced());
         for (PartitionRecord was : before) {
             PartitionRecord now = m.partition(was.tp()).orElseThrow();

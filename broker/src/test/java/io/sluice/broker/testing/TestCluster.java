@@ -100,12 +100,14 @@ public final class TestCluster implements AutoCloseable {
         return size;
     }
 
+    /**
+     * Stops every broker, one after the other: each moves its leaderships away first (controlled shutdown), which
+     * needs a quorum majority, so stopping them all at once would leave the last ones waiting for it in vain.
+     */
     @Override
     public void close() {
-        List<CompletableFuture<Void>> stops = new ArrayList<>();
         for (int id : List.copyOf(running.keySet())) {
-            stops.add(CompletableFuture.runAsync(() -> stop(id)));
+            stop(id);
         }
-        CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new)).join();
     }
 }
