@@ -123,15 +123,11 @@ public final class GroupCoordinator implements AutoCloseable {
 
     private CompletableFuture<Map<TopicPartition, ErrorCode>> commitOnThread(
             String group, Map<TopicPartition, OffsetAndMetadata> offsets) {
-        ApiResult serving = validateGroup(group);
-        int partition = -1;
-        if (serving.ok()) {
-            partition = partitionFor(group);
-            serving = serving(partition);
+        Serving serving = servingGroup(group);
+        if (!serving.result().ok()) {
+            return CompletableFuture.completedFuture(all(offsets.keySet(), serving.result().error()));
         }
-        if (!serving.ok()) {
-            return CompletableFuture.completedFuture(all(offsets.keySet(), serving.error()));
-        }
+        int partition = serving.partition();
         Coordination c = coordinating.get(partition);
         Map<TopicPartition, ErrorCode> result = new LinkedHashMap<>();
         long now = clock.milliseconds();
@@ -230,15 +226,11 @@ public final class GroupCoordinator implements AutoCloseable {
      */
     public CompletableFuture<OffsetFetchResult> fetch(String group, Collection<TopicPartition> partitions) {
         return submit(() -> {
-            ApiResult serving = validateGroup(group);
-            int partition = -1;
-            if (serving.ok()) {
-                partition = partitionFor(group);
-                serving = serving(partition);
+            Serving serving = servingGroup(group);
+            if (!serving.result().ok()) {
+                return OffsetFetchResult.failed(serving.result().error(), serving.result().message());
             }
-            if (!serving.ok()) {
-                return OffsetFetchResult.failed(serving.error(), serving.message());
-            }
+            int partition = serving.partition();
             try {
                 loader.catchUp(partition);
             } catch (RuntimeException e) {
@@ -266,6 +258,19 @@ public final class GroupCoordinator implements AutoCloseable {
         boolean ok() {
             return error == ErrorCode.NONE;
         }
+    }
+
+    /** The group's offsets partition, and whether this broker serves it now (or why not). */
+    private record Serving(int partition, ApiResult result) {
+    }
+
+    private Serving servingGroup(String group) {
+        ApiResult valid = validateGroup(group);
+        if (!valid.ok()) {
+            return new Serving(-1, valid);
+        }
+        int partition = partitionFor(group);
+        return new Serving(partition, serving(partition));
     }
 
     private static ApiResult validateGroup(String group) {
