@@ -11,6 +11,7 @@ import io.sluice.broker.metadata.BrokerRecord;
 import io.sluice.broker.metadata.BrokerRegistration;
 import io.sluice.broker.metadata.MetadataStore;
 import io.sluice.broker.metrics.BrokerMetrics;
+import io.sluice.broker.metrics.ControllerMetrics;
 import io.sluice.broker.metrics.MetricsServer;
 import io.sluice.broker.metrics.NetworkMetrics;
 import io.sluice.broker.metrics.ReplicaMetrics;
@@ -184,6 +185,7 @@ public final class SluiceBroker implements AutoCloseable {
         metricsServer.start();
 
         metadata = QuorumMetadataStore.start(QuorumConfig.from(config), store, Clock.SYSTEM);
+        metrics.bind(new ControllerMetrics(metadata));
         metadata.awaitReady(QUORUM_READY_TIMEOUT);
         lifecycle = new BrokerLifecycle(new BrokerRecord(config.nodeId(), config.host(), boundPort), metadata,
                 config.getLong(BrokerConfig.BROKER_HEARTBEAT_INTERVAL_MS));

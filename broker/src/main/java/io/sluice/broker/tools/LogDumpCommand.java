@@ -18,12 +18,13 @@ import picocli.CommandLine.Spec;
  * {@code sluice-log}: inspects partition logs on disk (ARCHITECTURE.md §4, §10). Read-only, and safe to run
  * against the files of a running or crashed broker.
  *
- * <p>Exit codes: 0 done (and, with {@code --verify}, consistent); 1 an inconsistency under {@code --verify},
- * or a file that could not be read; 2 a usage error (bad flag, missing or unusable PATH).
+ * <p>Exit codes: 0 done (and, with {@code --verify}, consistent; for {@code compare}, identical); 1 an inconsistency
+ * under {@code --verify}, replicas that differ, or a file that could not be read; 2 a usage error (bad flag, missing
+ * or unusable PATH).
  */
 @Command(name = "sluice-log", mixinStandardHelpOptions = true, versionProvider = LogDumpCommand.Version.class,
         description = "Inspects partition logs on disk without changing them.",
-        subcommands = {LogDumpCommand.Dump.class})
+        subcommands = {LogDumpCommand.Dump.class, CompareCommand.class})
 public final class LogDumpCommand implements Callable<Integer> {
 
     @Spec
@@ -39,7 +40,7 @@ public final class LogDumpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "missing command: dump");
+        throw new ParameterException(spec.commandLine(), "missing command: dump or compare");
     }
 
     private static int usageError(ParameterException e, String[] args) {
@@ -92,7 +93,7 @@ public final class LogDumpCommand implements Callable<Integer> {
             }
         }
 
-        private static String describe(IOException e) {
+        static String describe(IOException e) {
             if (e instanceof NoSuchFileException) {
                 return "no such file: " + e.getMessage();
             }

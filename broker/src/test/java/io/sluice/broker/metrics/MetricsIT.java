@@ -157,6 +157,9 @@ class MetricsIT {
         assertThat(m.value("sluice_purgatory_size", "purgatory", "fetch")).isZero();
         assertThat(m.value("sluice_purgatory_size", "purgatory", "produce")).isZero();
         assertThat(m.value("sluice_partitions_led")).as("2 of %s and the offsets topic's 2", TOPIC).isEqualTo(4);
+        // A single node is a one-voter quorum: it is the active controller.
+        assertThat(m.value("sluice_controller_active")).isEqualTo(1);
+        assertThat(m.value("sluice_controller_id")).isEqualTo(broker.broker().config().nodeId());
 
         // JVM and process: memory, the mapped buffer pool (segments and indexes), GC, threads, classes, fds, CPU, uptime.
         assertThat(m.value("jvm_buffer_count_buffers", "id", "mapped")).isPositive();

@@ -4,13 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.broker.controller.QuorumConfig;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class BrokerConfigTest {
     private static final Path SHIPPED = Path.of("..", "config", "broker.properties");
+    private static final Path CLUSTER = Path.of("..", "config", "cluster");
 
     @Test
     void theShippedFileListsEveryKeyWithItsDefault() throws Exception {
@@ -30,6 +35,41 @@ class BrokerConfigTest {
         // A single node can create __consumer_offsets; a broker without the file keeps Kafka's default.
         assertThat(config.getInt(BrokerConfig.OFFSETS_TOPIC_REPLICATION_FACTOR)).isEqualTo(1);
         assertThat(BrokerConfig.of(Map.of()).getInt(BrokerConfig.OFFSETS_TOPIC_REPLICATION_FACTOR)).isEqualTo(3);
+    }
+
+    /**
+     * config/cluster/broker-{1,2,3}.properties (bin/sluice-cluster): each loads (so every key is known and every value
+     * valid), names its own node id, and the three share one voter list holding all three, on distinct ports and
+     * data directories.
+     */
+    @Test
+    void theClusterFilesDescribeThreeVotersOnDistinctPortsAndDirs() throws Exception {
+        Set<Integer> ports = new HashSet<>();
+        Set<Path> dirs = new HashSet<>();
+        List<QuorumConfig.Voter> voters = null;
+        for (int n = 1; n <= 3; n++) {
+            Path file = CLUSTER.resolve("broker-" + n + ".properties");
+            Properties props = new Properties();
+            try (var in = Files.newBufferedReader(file)) {
+                props.load(in);
+            }
+            assertThat(BrokerConfig.KEYS.keySet()).as(file + " sets only known keys").containsAll(props.stringPropertyNames());
+            BrokerConfig config = BrokerConfig.load(file, Map.of());
+            assertThat(config.nodeId()).as(file + " node.id").isEqualTo(n);
+            QuorumConfig quorum = QuorumConfig.from(config);
+            assertThat(quorum.voters()).as(file + " voters").hasSize(3);
+            if (voters == null) {
+                voters = quorum.voters();
+            }
+            assertThat(quorum.voters()).as(file + ": the same voters in every file").isEqualTo(voters);
+            assertThat(quorum.self().id()).isEqualTo(n);
+            assertThat(ports.add(config.port())).as(file + " listener port is unique").isTrue();
+            assertThat(ports.add(config.metricsPort())).as(file + " metrics port is unique").isTrue();
+            assertThat(ports.add(quorum.self().port())).as(file + " Ratis port is unique").isTrue();
+            assertThat(config.logDirs()).hasSize(1);
+            assertThat(dirs.add(config.logDirs().get(0).normalize())).as(file + " log dir is unique").isTrue();
+            assertThat(config.getInt(BrokerConfig.DEFAULT_REPLICATION_FACTOR)).isEqualTo(3);
+        }
     }
 
     @Test

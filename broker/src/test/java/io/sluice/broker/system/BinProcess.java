@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -37,17 +38,23 @@ final class BinProcess implements AutoCloseable {
 
     /** Starts {@code bin/<script> args…}; output goes to {@code <dir>/<name>.out|.err} (appended, across restarts). */
     static BinProcess start(Path dir, String name, String script, List<String> args) {
+        return start(dir, name, script, args, Map.of());
+    }
+
+    /** The same with {@code env} added to the environment (e.g. {@code SLUICE_HEAP_OPTS}). */
+    static BinProcess start(Path dir, String name, String script, List<String> args, Map<String, String> env) {
         List<String> command = new ArrayList<>();
         command.add(ROOT.resolve("bin").resolve(script).toString());
         command.addAll(args);
         Path out = dir.resolve(name + ".out");
         Path err = dir.resolve(name + ".err");
         try {
-            Process p = new ProcessBuilder(command)
+            ProcessBuilder builder = new ProcessBuilder(command)
                     .directory(ROOT.toFile())
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile()))
-                    .redirectError(ProcessBuilder.Redirect.appendTo(err.toFile()))
-                    .start();
+                    .redirectError(ProcessBuilder.Redirect.appendTo(err.toFile()));
+            builder.environment().putAll(env);
+            Process p = builder.start();
             return new BinProcess(name, p, out, err);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + command, e);
@@ -68,6 +75,40 @@ final class BinProcess implements AutoCloseable {
         if (!process.waitFor(30, TimeUnit.SECONDS)) {
             throw new AssertionError(name + " survived SIGKILL");
         }
+    }
+
+    /** SIGSTOP: the process stops running (no thread runs, sockets stay open) until {@link #resume()}. */
+    void pause() throws IOException, InterruptedException {
+        signal("STOP");
+    }
+
+    /** SIGCONT after {@link #pause()}. */
+    void resume() throws IOException, InterruptedException {
+        signal("CONT");
+    }
+
+    private void signal(String name) throws IOException, InterruptedException {
+        if (!process.isAlive()) {
+            throw new AssertionError(this.name + " is not running: cannot send SIG" + name);
+        }
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new AssertionError("kill -" + name + " " + process.pid() + " failed");
+        }
+    }
+
+    /**
+     * SIGTERM and wait for a clean exit; fails (after SIGKILL) when the process is still running after
+     * {@code timeout}. Returns the exit code.
+     */
+    int terminate(Duration timeout) throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            process.waitFor(30, TimeUnit.SECONDS);
+            throw new AssertionError(name + " did not stop within " + timeout + " of SIGTERM\n" + describe());
+        }
+        return process.exitValue();
     }
 
     /** Waits for the process to exit and returns its exit code. */
@@ -96,6 +137,11 @@ final class BinProcess implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         if (process.isAlive()) {
+            try {
+                signal("CONT"); // a paused process would not act on SIGTERM
+            } catch (IOException | AssertionError notRunning) {
+                // it exited meanwhile, or kill is missing: SIGTERM and SIGKILL below still end it
+            }
             process.destroy();
             if (!process.waitFor(30, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
