@@ -37,9 +37,15 @@ final class ActiveController {
     /** Registration epochs whose fencing is proposed and not yet answered. */
     private final Set<Long> fencing = ConcurrentHashMap.newKeySet();
     private volatile boolean wasActive;
+    /**
+     * Set when this broker begins to stop: it fences nobody from then on. Its own listener closing drops every
+     * broker's heartbeat connection, which must not read as those brokers dying.
+     */
+    private volatile boolean shuttingDown;
 
-    ActiveController(int nodeId, long sessionTimeoutMs, Clock clock, PublishedImage view, CommandProposer proposer,
-                     BooleanSupplier isActive, IntSupplier controllerId) {
+    /** @param firstHeartbeatGraceMs see {@link QuorumConfig#firstHeartbeatGraceMs()} */
+    ActiveController(int nodeId, long sessionTimeoutMs, long firstHeartbeatGraceMs, Clock clock, PublishedImage view,
+                     CommandProposer proposer, BooleanSupplier isActive, IntSupplier controllerId) {
         this.nodeId = nodeId;
         this.sessionTimeoutMs = sessionTimeoutMs;
         this.clock = clock;
@@ -47,7 +53,7 @@ final class ActiveController {
         this.proposer = proposer;
         this.isActive = isActive;
         this.controllerId = controllerId;
-        this.sessions = new BrokerSessions(sessionTimeoutMs);
+        this.sessions = new BrokerSessions(sessionTimeoutMs, firstHeartbeatGraceMs);
     }
 
     /** See {@link io.sluice.broker.metadata.MetadataStore#brokerHeartbeat}. */
@@ -82,9 +88,14 @@ final class ActiveController {
      * {@link BrokerSessions#connectionLost}): unless it heartbeats within {@code graceMs}, it is fenced.
      */
     void connectionLost(int brokerId, long brokerEpoch, long graceMs) {
-        if (isActive.getAsBoolean()) {
+        if (isActive.getAsBoolean() && !shuttingDown) {
             sessions.connectionLost(brokerId, brokerEpoch, clock.milliseconds(), graceMs);
         }
+    }
+
+    /** This broker is stopping: no more fencing from here (the next controller takes over the sessions). */
+    void beginShutdown() {
+        shuttingDown = true;
     }
 
     /** Timer thread: on the active controller, proposes fencing the brokers whose sessions expired. Never throws. */
@@ -97,7 +108,7 @@ final class ActiveController {
                 wasActive = active;
                 log.info("node {} {} the active controller", nodeId, active ? "is now" : "is no longer");
             }
-            if (!active) {
+            if (!active || shuttingDown) {
                 return;
             }
             long now = clock.milliseconds();

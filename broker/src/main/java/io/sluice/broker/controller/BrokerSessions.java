@@ -9,21 +9,25 @@ import java.util.Map;
 /**
  * The active controller's view of broker liveness: when each registered broker last heartbeated. It is not
  * replicated (only fencing decisions are, as commands): a new controller starts with an empty table, and a broker
- * it has not heard from yet gets a full session timeout from the moment the controller first looks at it.
+ * it has not heard from yet has the first-heartbeat grace (a few heartbeat intervals, see
+ * {@link QuorumConfig#firstHeartbeatGraceMs()}) from the moment the controller first looks at it.
  *
  * <p>Thread-safety: all methods synchronize on this object (heartbeats arrive on handler threads, the expiry check
  * runs on the controller's timer thread).
  */
 final class BrokerSessions {
     private final long sessionTimeoutMs;
+    private final long firstHeartbeatGraceMs;
     /** Broker id → its session (the registration epoch it heartbeats for, last heartbeat time, when it expires). */
     private final Map<Integer, Session> sessions = new HashMap<>();
 
     private record Session(long brokerEpoch, long lastSeenMs, long expiresAtMs) {
     }
 
-    BrokerSessions(long sessionTimeoutMs) {
+    /** @param firstHeartbeatGraceMs how long a broker seen for the first time has to heartbeat */
+    BrokerSessions(long sessionTimeoutMs, long firstHeartbeatGraceMs) {
         this.sessionTimeoutMs = sessionTimeoutMs;
+        this.firstHeartbeatGraceMs = firstHeartbeatGraceMs;
     }
 
     synchronized void heartbeat(int brokerId, long brokerEpoch, long nowMs) {
@@ -50,7 +54,7 @@ final class BrokerSessions {
 
     /**
      * The live brokers among {@code brokers} whose session expired at {@code nowMs}. A broker seen for the first time
-     * (or with a new registration epoch) starts its session now.
+     * (or with a new registration epoch) must heartbeat within the first-heartbeat grace from now.
      */
     synchronized List<BrokerRegistration> expired(List<BrokerRegistration> brokers, long nowMs) {
         List<BrokerRegistration> out = new ArrayList<>();
@@ -60,7 +64,7 @@ final class BrokerSessions {
             }
             Session s = sessions.get(b.nodeId());
             if (s == null || s.brokerEpoch() != b.brokerEpoch()) {
-                sessions.put(b.nodeId(), new Session(b.brokerEpoch(), nowMs, nowMs + sessionTimeoutMs));
+                sessions.put(b.nodeId(), new Session(b.brokerEpoch(), nowMs, nowMs + firstHeartbeatGraceMs));
             } else if (nowMs > s.expiresAtMs()) {
                 out.add(b);
             }

@@ -12,12 +12,14 @@ import java.util.List;
  * {@code controller.quorum.voters} (id@host:port, the Ratis ports), the Raft storage directory
  * ({@code <first log dir>/raft}) and the broker session timeout. Immutable.
  *
- * @param snapshotThreshold log entries between two automatic snapshots
- * @param purgeGap          log entries a snapshot must be ahead of the last purge before the log is purged up to it
- *                          (a voter that lags further gets the snapshot installed)
+ * @param snapshotThreshold   log entries between two automatic snapshots
+ * @param purgeGap            log entries a snapshot must be ahead of the last purge before the log is purged up to
+ *                            it (a voter that lags further gets the snapshot installed)
+ * @param heartbeatIntervalMs {@code broker.heartbeat.interval.ms}: how soon a live broker heartbeats to a new
+ *                            controller, which bounds how long that one waits for a broker it has not heard from
  */
 public record QuorumConfig(int nodeId, List<Voter> voters, Path raftDir, long sessionTimeoutMs,
-                           long snapshotThreshold, int purgeGap) {
+                           long snapshotThreshold, int purgeGap, long heartbeatIntervalMs) {
     public static final long DEFAULT_SNAPSHOT_THRESHOLD = 10_000;
     public static final int DEFAULT_PURGE_GAP = 1024;
 
@@ -36,11 +38,28 @@ public record QuorumConfig(int nodeId, List<Voter> voters, Path raftDir, long se
         }
     }
 
+    /** With the heartbeat interval the session timeout implies at Kafka's ratio (2000 of 9000). */
+    public QuorumConfig(int nodeId, List<Voter> voters, Path raftDir, long sessionTimeoutMs, long snapshotThreshold,
+                        int purgeGap) {
+        this(nodeId, voters, raftDir, sessionTimeoutMs, snapshotThreshold, purgeGap, sessionTimeoutMs * 2 / 9);
+    }
+
     public static QuorumConfig from(BrokerConfig config) {
         return new QuorumConfig(config.nodeId(), parseVoters(config.get(BrokerConfig.CONTROLLER_QUORUM_VOTERS)),
                 config.logDirs().get(0).resolve(LogManager.RAFT_DIR),
                 config.getLong(BrokerConfig.BROKER_SESSION_TIMEOUT_MS),
-                DEFAULT_SNAPSHOT_THRESHOLD, DEFAULT_PURGE_GAP);
+                DEFAULT_SNAPSHOT_THRESHOLD, DEFAULT_PURGE_GAP,
+                config.getLong(BrokerConfig.BROKER_HEARTBEAT_INTERVAL_MS));
+    }
+
+    /**
+     * How long a new active controller (or one that sees a broker for the first time) waits for a broker's first
+     * heartbeat before fencing it: a live broker finds the new controller and heartbeats within an interval or two,
+     * so a few intervals (at least 2 s, at most the session timeout) are enough, and a broker that died with the old
+     * controller is fenced that much sooner than after a whole session.
+     */
+    public long firstHeartbeatGraceMs() {
+        return Math.min(sessionTimeoutMs, Math.max(2_000, 4 * heartbeatIntervalMs));
     }
 
     /** Parses {@code id@host:port,...}; the format was checked by {@link BrokerConfig}. */
@@ -62,6 +81,6 @@ public record QuorumConfig(int nodeId, List<Voter> voters, Path raftDir, long se
 
     /** The same with snapshots every {@code entries} and the log purged up to them every {@code gap} entries. */
     public QuorumConfig withSnapshots(long entries, int gap) {
-        return new QuorumConfig(nodeId, voters, raftDir, sessionTimeoutMs, entries, gap);
+        return new QuorumConfig(nodeId, voters, raftDir, sessionTimeoutMs, entries, gap, heartbeatIntervalMs);
     }
 }

@@ -107,7 +107,8 @@ public final class QuorumMetadataStore implements MetadataStore, AutoCloseable {
                 .setProperties(RatisSettings.client())
                 .setRetryPolicy(RatisSettings.clientRetryPolicy())
                 .build(), publisher);
-        this.controller = new ActiveController(config.nodeId(), config.sessionTimeoutMs(), clock, view, proposer,
+        this.controller = new ActiveController(config.nodeId(), config.sessionTimeoutMs(),
+                config.firstHeartbeatGraceMs(), clock, view, proposer,
                 this::isActiveController, this::controllerId);
     }
 
@@ -245,6 +246,14 @@ public final class QuorumMetadataStore implements MetadataStore, AutoCloseable {
     public CompletableFuture<Void> fenceBroker(int brokerId, long brokerEpoch) {
         return submit(Command.newBuilder().setFenceBroker(FenceBroker.newBuilder().setBrokerId(brokerId)
                 .setBrokerEpoch(brokerEpoch)).build(), r -> null);
+    }
+
+    /**
+     * The broker is stopping: as the active controller it fences no one from now on (its listener is about to drop
+     * every heartbeat connection). Call before the listener stops.
+     */
+    public void beginShutdown() {
+        controller.beginShutdown();
     }
 
     @Override

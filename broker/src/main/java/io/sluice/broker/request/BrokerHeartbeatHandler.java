@@ -13,9 +13,9 @@ import io.netty.util.AttributeKey;
 /**
  * {@code BrokerHeartbeat}: the active controller renews the broker's session (unfencing it first if its session had
  * expired) and answers whether it is fenced; {@code NOT_CONTROLLER} elsewhere, {@code STALE_BROKER_EPOCH} for an
- * older registration. When the connection a broker heartbeated on closes, the controller gives it two heartbeat
+ * older registration. When the connection a broker heartbeated on closes, the controller gives it four heartbeat
  * intervals to heartbeat again before fencing it, rather than the whole session timeout: that is how a killed
- * broker's partitions move in about a second.
+ * broker's partitions move in about two seconds.
  */
 final class BrokerHeartbeatHandler implements RequestHandler {
     private final MetadataStore metadata;
@@ -24,7 +24,7 @@ final class BrokerHeartbeatHandler implements RequestHandler {
     /** @param heartbeatIntervalMs {@code broker.heartbeat.interval.ms} (the cluster's brokers share it) */
     BrokerHeartbeatHandler(MetadataStore metadata, long heartbeatIntervalMs) {
         this.metadata = metadata;
-        this.connectionLostGraceMs = 2 * heartbeatIntervalMs;
+        this.connectionLostGraceMs = 4 * heartbeatIntervalMs;
     }
 
     @Override

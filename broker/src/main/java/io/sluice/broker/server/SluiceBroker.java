@@ -397,6 +397,9 @@ public final class SluiceBroker implements AutoCloseable {
         }
         log.info("shutting down");
         controlledShutdown();
+        if (metadata != null) {
+            metadata.beginShutdown();
+        }
         dispatcher = null;
         // The listener stops accepting first; then everything in reverse order of starting (see startAll).
         if (server != null) {

@@ -7,7 +7,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class BrokerSessionsTest {
-    private final BrokerSessions sessions = new BrokerSessions(1000);
+    private final BrokerSessions sessions = new BrokerSessions(1000, 1000);
     private final BrokerRegistration one = new BrokerRegistration(1, "h", 1, "i", 10, false);
     private final BrokerRegistration two = new BrokerRegistration(2, "h", 2, "i", 11, false);
 
@@ -49,5 +49,15 @@ class BrokerSessionsTest {
         assertThat(sessions.expired(List.of(one, two), 301)).containsExactly(one);
         assertThat(sessions.expired(List.of(one, two), 1250)).containsExactly(one);
         assertThat(sessions.expired(List.of(one, two), 1251)).containsExactly(one, two);
+    }
+
+    @Test
+    void aBrokerANewControllerHasNotHeardFromHasOnlyTheFirstHeartbeatGrace() {
+        BrokerSessions fresh = new BrokerSessions(9000, 2000);
+        assertThat(fresh.expired(List.of(one, two), 0)).isEmpty();
+        fresh.heartbeat(1, 10, 500); // a live broker finds the new controller: a whole session from here
+        assertThat(fresh.expired(List.of(one, two), 2001)).containsExactly(two);
+        assertThat(fresh.expired(List.of(one, two), 9500)).containsExactly(two);
+        assertThat(fresh.expired(List.of(one, two), 9501)).containsExactly(one, two);
     }
 }
