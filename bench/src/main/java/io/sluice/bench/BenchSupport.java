@@ -35,7 +35,8 @@ final class BenchSupport {
     /**
      * One valid producer batch (magic 2, CRC32C, no key) of {@value #RECORDS_PER_BATCH} records of random bytes,
      * exactly {@value #BATCH_BYTES} bytes long: 15 values of 1011 bytes and a last one sized to fill the rest.
-     * A heap buffer at position 0, as a request decoder hands it to the log.
+     * A direct buffer at position 0: what the log gets from a produce request, a {@code nioBuffer} of a frame that
+     * Netty's default allocator ({@code AdaptiveByteBufAllocator}, direct) read from the socket.
      */
     static ByteBuffer batch16KiB() {
         SplittableRandom random = new SplittableRandom(42);
@@ -50,7 +51,7 @@ final class BenchSupport {
         if (batch.remaining() != BATCH_BYTES) {
             throw new IllegalStateException("batch is " + batch.remaining() + " bytes, expected " + BATCH_BYTES);
         }
-        return batch;
+        return ByteBuffer.allocateDirect(BATCH_BYTES).put(batch).flip();
     }
 
     private static byte[] randomBytes(SplittableRandom random, int n) {

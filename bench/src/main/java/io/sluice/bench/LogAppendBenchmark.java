@@ -44,8 +44,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *     starts. 500 MiB stays under half a segment, so neither a roll nor the next segment's preparation
  *     competes: it is validation (CRC32C, record framing), offset assignment, indexing and the copy.
  * <li>{@link #rawMmapCopyPrefilled}, the fair ceiling of {@code logAppend}: the same 32,000 copies of the same
- *     heap {@code ByteBuffer} with the same call ({@code MappedByteBuffer.put(int, ByteBuffer, int, int)}),
- *     back to back, into a fresh 1 GiB file prepared like the log's segment: grown sparse by writing its last
+ *     direct {@code ByteBuffer} (the kind the broker gets from Netty) with the same call
+ *     ({@code MappedByteBuffer.put(int, ByteBuffer, int, int)}), back to back, into a fresh 1 GiB file prepared like the log's segment: grown sparse by writing its last
  *     byte ({@code Segment.extend}), every page allocated by writing zeros through the {@code FileChannel} in
  *     1 MiB chunks without fsync ({@code PageAllocator}), then mapped {@code READ_WRITE}. Both therefore pay
  *     the same first-touch minor fault per page of a new mapping over resident, allocated, dirty pages; the

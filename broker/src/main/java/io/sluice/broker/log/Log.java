@@ -209,27 +209,42 @@ public final class Log implements AutoCloseable {
         return append(records, batches, false, RecordBatch.NO_PARTITION_LEADER_EPOCH);
     }
 
+    /**
+     * Checks every batch in {@code records} before any of them is appended. A request carries one batch per
+     * partition as a rule, so that case gets a one-element list and the general one an {@code ArrayList}.
+     */
     private List<RecordBatch> validate(ByteBuffer records, boolean fromProducer) {
-        List<RecordBatch> batches = new ArrayList<>(1);
         int position = records.position();
-        while (position < records.limit()) {
-            RecordBatch batch = RecordBatch.at(records, position);
-            if (fromProducer) {
-                batch.validate();
-            } else {
-                batch.ensureValid();
-            }
-            if (batch.sizeInBytes() > config.segmentBytes()) {
-                throw new RecordBatchTooLargeException(topicPartition.toString(), batch.sizeInBytes(), config.segmentBytes());
-            }
-            batches.add(batch);
-            position += batch.sizeInBytes();
-        }
-        if (batches.isEmpty()) {
+        if (position >= records.limit()) {
             throw new CorruptRecordException(CorruptRecordException.Reason.TRUNCATED,
                     topicPartition + ": append of no record batches");
         }
+        RecordBatch first = validBatch(records, position, fromProducer);
+        position += first.sizeInBytes();
+        if (position >= records.limit()) {
+            return List.of(first);
+        }
+        List<RecordBatch> batches = new ArrayList<>(4);
+        batches.add(first);
+        while (position < records.limit()) {
+            RecordBatch batch = validBatch(records, position, fromProducer);
+            batches.add(batch);
+            position += batch.sizeInBytes();
+        }
         return batches;
+    }
+
+    private RecordBatch validBatch(ByteBuffer records, int position, boolean fromProducer) {
+        RecordBatch batch = RecordBatch.at(records, position);
+        if (fromProducer) {
+            batch.validate();
+        } else {
+            batch.ensureValid();
+        }
+        if (batch.sizeInBytes() > config.segmentBytes()) {
+            throw new RecordBatchTooLargeException(topicPartition.toString(), batch.sizeInBytes(), config.segmentBytes());
+        }
+        return batch;
     }
 
     private LogAppendInfo append(ByteBuffer source, List<RecordBatch> batches, boolean assignOffsets, int leaderEpoch) {
@@ -242,7 +257,8 @@ public final class Log implements AutoCloseable {
             long maxTimestamp = RecordBatch.NO_TIMESTAMP;
             int records = 0;
             int bytes = 0;
-            for (RecordBatch batch : batches) {
+            for (int i = 0; i < batches.size(); i++) {
+                RecordBatch batch = batches.get(i);
                 long base = assignOffsets ? expected : batch.baseOffset();
                 if (base != expected) {
                     throw new UnexpectedAppendOffsetException(topicPartition.toString(), base, expected);
