@@ -127,6 +127,13 @@ public final class QuorumMetadataStore implements MetadataStore, AutoCloseable {
         try {
             q.server.start();
         } catch (IOException | RuntimeException e) {
+            // A server whose RPC failed to start has its group division running already (seen: its FollowerState,
+            // log worker and state machine threads outlived close()): close the division itself first.
+            try {
+                q.server.getDivision(GROUP_ID).close();
+            } catch (IOException | RuntimeException ignored) {
+                // no division to close
+            }
             q.close();
             QuorumConfig.Voter self = config.self();
             throw new IllegalStateException("cannot start the controller quorum member " + config.nodeId() + " on "

@@ -111,7 +111,8 @@ class ClusterIT {
             Set<TopicPartition> assigned = m.partitions("replicated").stream().filter(p -> p.leaderId() == victim)
                     .map(PartitionRecord::tp).collect(Collectors.toSet());
             Set<TopicPartition> led = cluster.broker(victim).replicaManager().partitions().stream()
-                    .filter(Partition::isLeader).map(Partition::topicPartition).collect(Collectors.toSet());
+                    .filter(Partition::isLeader).map(Partition::topicPartition)
+                    .filter(tp -> tp.topic().equals("replicated")).collect(Collectors.toSet());
             return !assigned.isEmpty() && assigned.equals(led);
         });
         List<PartitionRecord> before = m.partitions("replicated");

@@ -13,25 +13,32 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 public final class NoRatisLeftovers implements AfterAllCallback {
     private static final long GRACE_MS = 10_000;
+    /** Leftovers already blamed on an earlier class: a later class is failed only for threads of its own. */
+    private static final java.util.Set<String> REPORTED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     @Override
     public void afterAll(ExtensionContext context) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(GRACE_MS);
-        List<String> left = ratisThreads();
+        List<String> left = fresh(ratisThreads());
         while (!left.isEmpty() && System.nanoTime() < deadline) {
             Thread.sleep(100);
-            left = ratisThreads();
+            left = fresh(ratisThreads());
         }
         if (!left.isEmpty()) {
+            REPORTED.addAll(left);
             throw new AssertionError(context.getDisplayName() + " left controller quorum (Ratis) threads running "
                     + GRACE_MS + " ms after it ended: " + left);
         }
     }
 
+    private static List<String> fresh(List<String> threads) {
+        return threads.stream().filter(n -> !REPORTED.contains(n)).toList();
+    }
+
     private static List<String> ratisThreads() {
         return Thread.getAllStackTraces().keySet().stream()
                 .filter(Thread::isAlive)
-                .map(Thread::getName)
+                .map(t -> t.getName() + "#" + t.getId())
                 .filter(n -> n.contains("@group-"))
                 .sorted()
                 .toList();
