@@ -130,8 +130,8 @@ public final class LogManager implements AutoCloseable {
         Path marker = dir.resolve(CLEAN_SHUTDOWN_FILE);
         boolean clean = Files.exists(marker);
         Map<TopicPartition, Long> recoveryPoints =
-                new OffsetCheckpointFile(dir.resolve(OffsetCheckpointFile.RECOVERY_POINTS)).read();
-        loadedHighWatermarks.putAll(new OffsetCheckpointFile(dir.resolve(OffsetCheckpointFile.HIGH_WATERMARKS)).read());
+                OffsetCheckpointFile.recoveryPoints(dir).read();
+        loadedHighWatermarks.putAll(OffsetCheckpointFile.highWatermarks(dir).read());
         long t0 = clock.nanoseconds();
         List<Path> partitionDirs = new ArrayList<>();
         try (Stream<Path> entries = Files.list(dir)) {
@@ -258,7 +258,7 @@ public final class LogManager implements AutoCloseable {
                     points.put(l.topicPartition(), l.recoveryPoint());
                 }
             }
-            new OffsetCheckpointFile(dir.resolve(OffsetCheckpointFile.RECOVERY_POINTS)).write(points);
+            OffsetCheckpointFile.recoveryPoints(dir).write(points);
         }
     }
 
@@ -296,7 +296,7 @@ public final class LogManager implements AutoCloseable {
                     inDir.put(tp, hw);
                 }
             });
-            new OffsetCheckpointFile(dir.resolve(OffsetCheckpointFile.HIGH_WATERMARKS)).write(inDir);
+            OffsetCheckpointFile.highWatermarks(dir).write(inDir);
         }
     }
 

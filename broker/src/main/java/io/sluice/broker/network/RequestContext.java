@@ -58,14 +58,21 @@ public final class RequestContext {
     }
 
     /**
-     * Runs {@code action} when this request's connection closes, if no action was attached under {@code key} on
-     * this connection before (so a request repeated on one connection, such as a heartbeat, attaches it once).
-     * It runs on the connection's event loop: it must not block.
+     * Sets {@code value} under {@code key} on this request's connection; returns what was there (null the first
+     * time). Connection attributes let a handler keep per-connection state without a map of its own.
      */
-    public void onceOnClose(AttributeKey<Boolean> key, Runnable action) {
-        if (channel.attr(key).setIfAbsent(Boolean.TRUE) == null) {
-            channel.closeFuture().addListener(f -> action.run());
-        }
+    public <T> T setConnectionAttribute(AttributeKey<T> key, T value) {
+        return channel.attr(key).getAndSet(value);
+    }
+
+    /** The value under {@code key} on this request's connection, or null. */
+    public <T> T connectionAttribute(AttributeKey<T> key) {
+        return channel.attr(key).get();
+    }
+
+    /** Runs {@code action} on the connection's event loop when it closes: it must not block. */
+    public void onConnectionClose(Runnable action) {
+        channel.closeFuture().addListener(f -> action.run());
     }
 
     /** Sends {@code response} (its correlation id is set here) with no raw tail. */

@@ -18,6 +18,12 @@ import io.netty.util.AttributeKey;
  * broker's partitions move in about two seconds.
  */
 final class BrokerHeartbeatHandler implements RequestHandler {
+    /** The broker registration that last heartbeated on a connection; set on the first heartbeat, then replaced. */
+    private static final AttributeKey<Heartbeater> HEARTBEATER = AttributeKey.valueOf("sluice.heartbeater");
+
+    private record Heartbeater(int brokerId, long brokerEpoch) {
+    }
+
     private final MetadataStore metadata;
     private final long connectionLostGraceMs;
 
@@ -34,9 +40,12 @@ final class BrokerHeartbeatHandler implements RequestHandler {
         int brokerId = request.getBrokerId();
         long brokerEpoch = request.getBrokerEpoch();
         metadata.brokerHeartbeat(brokerId, brokerEpoch).whenComplete((fenced, error) -> {
-            if (error == null) {
-                context.onceOnClose(AttributeKey.valueOf("sluice.heartbeat." + brokerId + "." + brokerEpoch),
-                        () -> metadata.brokerConnectionLost(brokerId, brokerEpoch, connectionLostGraceMs));
+            if (error == null && context.setConnectionAttribute(HEARTBEATER,
+                    new Heartbeater(brokerId, brokerEpoch)) == null) {
+                context.onConnectionClose(() -> {
+                    Heartbeater last = context.connectionAttribute(HEARTBEATER);
+                    metadata.brokerConnectionLost(last.brokerId(), last.brokerEpoch(), connectionLostGraceMs);
+                });
             }
             ApiError e = error == null ? ApiError.NONE : ApiError.from(error, "broker " + request.getBrokerId());
             context.send(Response.newBuilder().setBrokerHeartbeat(BrokerHeartbeatResponse.newBuilder()

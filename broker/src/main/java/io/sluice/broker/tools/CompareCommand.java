@@ -1,11 +1,13 @@
 package io.sluice.broker.tools;
 
+import io.sluice.broker.log.OffsetCheckpointFile;
 import io.sluice.proto.TopicPartition;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -20,7 +22,7 @@ import picocli.CommandLine.Spec;
  * {@code sluice-log compare DIR DIR [DIR...] [--below OFFSET]}: checks that the replicas of one partition, one
  * partition directory per broker, hold byte-identical logs below an offset; see {@link ReplicaCompare}. Without
  * {@code --below}, the offset is the smallest high watermark the replicas' log directories checkpointed
- * ({@link ReplicationOffsetCheckpoint}, in each partition directory's parent).
+ * ({@link OffsetCheckpointFile#HIGH_WATERMARKS}, in each partition directory's parent).
  */
 @Command(name = "compare", mixinStandardHelpOptions = true, versionProvider = LogDumpCommand.Version.class,
         description = {
@@ -36,7 +38,7 @@ final class CompareCommand implements Callable<Integer> {
 
     @Option(names = "--below", paramLabel = "OFFSET", description = "Compare the batches below this offset (the"
             + " high watermark). Default: the smallest high watermark in the replicas' "
-            + ReplicationOffsetCheckpoint.FILE_NAME + " files (in each DIR's parent).")
+            + OffsetCheckpointFile.HIGH_WATERMARKS + " files (in each DIR's parent).")
     Long below;
 
     @Spec
@@ -96,19 +98,19 @@ final class CompareCommand implements Callable<Integer> {
         long min = Long.MAX_VALUE;
         for (Path dir : dirs) {
             Path logDir = dir.toAbsolutePath().normalize().getParent();
-            Optional<ReplicationOffsetCheckpoint> checkpoint = ReplicationOffsetCheckpoint.read(logDir);
-            if (checkpoint.isEmpty()) {
-                throw new ParameterException(cmd, "no high watermark for " + dir + ": "
-                        + logDir.resolve(ReplicationOffsetCheckpoint.FILE_NAME) + " does not exist; give --below OFFSET"
-                        + " (e.g. the HW column of sluice-topics describe)");
+            OffsetCheckpointFile checkpoint = OffsetCheckpointFile.highWatermarks(logDir);
+            Optional<Map<TopicPartition, Long>> hws = checkpoint.readStrictly();
+            if (hws.isEmpty()) {
+                throw new ParameterException(cmd, "no high watermark for " + dir + ": " + checkpoint.file()
+                        + " does not exist; give --below OFFSET (e.g. the HW column of sluice-topics describe)");
             }
-            Optional<Long> hw = checkpoint.get().highWatermark(tp);
-            if (hw.isEmpty()) {
-                throw new ParameterException(cmd, "no high watermark for " + dir + ": " + checkpoint.get().file()
+            Long hw = hws.get().get(tp);
+            if (hw == null) {
+                throw new ParameterException(cmd, "no high watermark for " + dir + ": " + checkpoint.file()
                         + " has no entry for " + tp + "; give --below OFFSET");
             }
-            out.println("high watermark " + hw.get() + " in " + checkpoint.get().file());
-            min = Math.min(min, hw.get());
+            out.println("high watermark " + hw + " in " + checkpoint.file());
+            min = Math.min(min, hw);
         }
         return min;
     }
