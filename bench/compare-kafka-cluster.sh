@@ -93,7 +93,8 @@ run() {
   if [[ "$system" == kafka ]]; then
     local last
     last=$(echo "$out" | grep -E 'records sent, .*99th' | tail -1)
-    mibs=$(echo "$last" | sed -E 's/.*\(([0-9.]+) MB\/sec\).*/\1/' | awk '{print $1 * 1000000 / 1048576}')
+    # ProducerPerformance's "MB" is 2^20 bytes (it divides by 1048576.0): its MB/sec is already MiB/s.
+    mibs=$(echo "$last" | sed -E 's/.*\(([0-9.]+) MB\/sec\).*/\1/')
     p99=$(echo "$last" | sed -E 's/.* ([0-9.]+) ms 99th.*/\1/')
   else
     mibs=$(echo "$out" | sed -E 's/.*"mib_per_sec":([0-9.]+).*/\1/')
