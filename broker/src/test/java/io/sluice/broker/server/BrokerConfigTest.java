@@ -116,6 +116,18 @@ class BrokerConfigTest {
                 .hasMessageContaining("broker.heartbeat.interval.ms").hasMessageContaining("broker.session.timeout.ms");
     }
 
+    /** README's fourth broker beside config/cluster's three: broker-1.properties with these overrides. */
+    @Test
+    void theReadmesFourthBrokerIsAnObserverOfTheClusterFiles() {
+        BrokerConfig config = BrokerConfig.load(CLUSTER.resolve("broker-1.properties"), Map.of(
+                "node.id", "4", "listeners", "127.0.0.1:9592", "metrics.port", "9593",
+                "controller.quorum.observer.address", "127.0.0.1:9594", "log.dirs", "./data/cluster/broker-4"));
+        QuorumConfig quorum = QuorumConfig.from(config);
+        assertThat(quorum.isVoter()).isFalse();
+        assertThat(quorum.voters()).extracting(QuorumConfig.Voter::id).containsExactly(1, 2, 3);
+        assertThat(quorum.voters()).extracting(QuorumConfig.Voter::port).doesNotContain(9592, 9593, 9594);
+    }
+
     /** A node that is not a voter is an observer with a Ratis address of its own; a voter has none. */
     @Test
     void aBrokerThatIsNotAVoterNeedsAnObserverAddress() {
