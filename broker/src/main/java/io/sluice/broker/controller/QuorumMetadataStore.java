@@ -30,10 +30,13 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -44,10 +47,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftConfiguration;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.slf4j.Logger;
@@ -55,9 +61,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The {@link MetadataStore} backed by the controller quorum (ARCHITECTURE.md §7): this node runs a Ratis server, one
- * voter of {@code controller.quorum.voters}, whose {@link ControllerStateMachine} holds the cluster image. Changes are
- * proposed as commands through a Ratis client (which finds the Ratis leader) and complete once applied and published
- * here; reads answer from the local {@link PublishedImage}. A single node is a one-voter quorum, the same path.
+ * voter of {@code controller.quorum.voters} or an observer (a Ratis listener: it gets every committed entry and
+ * never votes, so it is never the active controller; {@link ObserverMembership}), whose
+ * {@link ControllerStateMachine} holds the cluster image. Changes are proposed as commands through a Ratis client
+ * (which finds the Ratis leader among the voters) and complete once applied and published here; reads answer from
+ * the local {@link PublishedImage}. A single node is a one-voter quorum, the same path.
  *
  * <p>The Ratis leader is the active controller ({@link ActiveController}): it answers broker heartbeats, keeps their
  * sessions and proposes the fencing of brokers whose sessions expire.
@@ -77,6 +85,8 @@ public final class QuorumMetadataStore implements MetadataStore, AutoCloseable {
     private final ControllerStateMachine stateMachine;
     private final ScheduledExecutorService timer;
     private final RaftServer server;
+    /** The voters' group, which clients (the proposer's, an observer's join) send to. */
+    private final RaftGroup voters;
     private final CommandProposer proposer;
     private final ActiveController controller;
     private volatile boolean closed;
@@ -87,7 +97,7 @@ public final class QuorumMetadataStore implements MetadataStore, AutoCloseable {
         this.view = new PublishedImage(loaded.image());
         this.publisher = new MetadataPublisher(view, "sluice-metadata-" + config.nodeId());
         this.stateMachine = new ControllerStateMachine(store, loaded, publisher, new Leadership());
-        RaftGroup group = RatisSettings.group(GROUP_ID, config.voters());
+        this.voters = RatisSettings.group(GROUP_ID, config.voters());
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "sluice-controller-" + config.nodeId());
             t.setDaemon(true);
@@ -95,18 +105,23 @@ public final class QuorumMetadataStore implements MetadataStore, AutoCloseable {
         });
         this.server = RaftServer.newBuilder()
                 .setServerId(RaftPeerId.valueOf(Integer.toString(config.nodeId())))
-                .setGroup(group)
+                .setGroup(RatisSettings.serverGroup(GROUP_ID, config))
                 .setStateMachine(stateMachine)
                 .setProperties(RatisSettings.server(config))
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
-        this.proposer = new CommandProposer(() -> RaftClient.newBuilder()
-                .setRaftGroup(group)
-                // Ask the local server first: it is up (a peer may not be), and it redirects to the leader.
-                .setLeaderId(RaftPeerId.valueOf(Integer.toString(config.nodeId())))
-                .setProperties(RatisSettings.client())
-                .setRetryPolicy(RatisSettings.clientRetryPolicy())
-                .build(), publisher);
+        this.proposer = new CommandProposer(() -> {
+            RaftClient.Builder b = RaftClient.newBuilder()
+                    .setRaftGroup(voters)
+                    .setProperties(RatisSettings.client())
+                    .setRetryPolicy(RatisSettings.clientRetryPolicy());
+            if (config.isVoter()) {
+                // Ask the local server first: it is up (a peer may not be), and it redirects to the leader. An
+                // observer's client asks the voters only.
+                b.setLeaderId(RaftPeerId.valueOf(Integer.toString(config.nodeId())));
+            }
+            return b.build();
+        }, publisher);
         this.controller = new ActiveController(config.nodeId(), config.sessionTimeoutMs(),
                 config.firstHeartbeatGraceMs(), clock, view, proposer,
                 this::isActiveController, this::controllerId);
@@ -149,12 +164,18 @@ public final class QuorumMetadataStore implements MetadataStore, AutoCloseable {
      * Blocks until the quorum has a leader, the cluster id is set and this node's image has caught up with what the
      * quorum had committed when it asked (a {@code Barrier} command proposed and applied here). Until then the image
      * may be the replay of this node's own old Raft log, naming it leader of partitions that have moved on; nothing
-     * should act on it before this returns. A start-up wait, never on an event loop.
+     * should act on it before this returns. An observer first asks the leader to add it as a listener (until then
+     * it hears nothing). A start-up wait, never on an event loop.
      *
      * @throws IllegalStateException when that takes longer than {@code timeout} (no majority of voters is up)
      */
     public void awaitReady(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
+        if (!config.isVoter() && !ObserverMembership.join(config, voters, deadline)) {
+            throw new IllegalStateException("the controller quorum " + config.voters() + " did not add observer "
+                    + config.nodeId() + " (" + config.self().address() + ") as a listener within "
+                    + timeout.toSeconds() + " s: is a majority of the voters running?");
+        }
         while (view.clusterId().isEmpty() || controllerId() < 0) {
             if (System.nanoTime() > deadline) {
                 throw noMajority(timeout);
@@ -404,6 +425,32 @@ public final class QuorumMetadataStore implements MetadataStore, AutoCloseable {
     /** A copy of the state machine's image, for tests that compare voters. */
     ClusterImage imageCopy() {
         return stateMachine.imageCopy();
+    }
+
+    /** Who the Ratis configuration known here holds, by node id: voters and listeners (tests). */
+    record Members(Set<Integer> voters, Set<Integer> listeners) {
+    }
+
+    Members members() {
+        try {
+            RaftConfiguration conf = server.getDivision(GROUP_ID).getRaftConf();
+            return new Members(ids(conf.getCurrentPeers(RaftPeerRole.FOLLOWER)),
+                    ids(conf.getCurrentPeers(RaftPeerRole.LISTENER)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Set<Integer> ids(Collection<RaftPeer> peers) {
+        Set<Integer> ids = new TreeSet<>();
+        peers.forEach(p -> ids.add(Integer.parseInt(p.getId().toString())));
+        return ids;
+    }
+
+    /** Whether this node's Ratis server is a listener now (tests: an observer must never be anything else). */
+    boolean isRatisListener() {
+        DivisionInfo info = info();
+        return info != null && info.isListener();
     }
 
     /** How many snapshots the leader installed here since start (tests). */

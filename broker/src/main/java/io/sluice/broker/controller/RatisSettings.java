@@ -7,6 +7,7 @@ import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.netty.NettyConfigKeys;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
@@ -27,13 +28,33 @@ final class RatisSettings {
     private RatisSettings() {
     }
 
+    /** The voters: what clients send to, and a voter's server starts with. */
     static RaftGroup group(RaftGroupId id, List<QuorumConfig.Voter> voters) {
         List<RaftPeer> peers = new ArrayList<>();
         for (QuorumConfig.Voter v : voters) {
-            peers.add(RaftPeer.newBuilder().setId(Integer.toString(v.id())).setAddress(v.host() + ":" + v.port())
-                    .build());
+            peers.add(RaftPeer.newBuilder().setId(Integer.toString(v.id())).setAddress(v.address()).build());
         }
         return RaftGroup.valueOf(id, peers);
+    }
+
+    /**
+     * The group this node's server starts with: the voters, and on an observer itself as a listener, so that Ratis
+     * starts it as a listener (it never campaigns) until the log it receives carries the quorum's configuration.
+     */
+    static RaftGroup serverGroup(RaftGroupId id, QuorumConfig config) {
+        RaftGroup voters = group(id, config.voters());
+        if (config.isVoter()) {
+            return voters;
+        }
+        List<RaftPeer> peers = new ArrayList<>(voters.getPeers());
+        peers.add(listener(config.self()));
+        return RaftGroup.valueOf(id, peers);
+    }
+
+    /** An observer as a Ratis peer: a listener, which gets the log and never votes. */
+    static RaftPeer listener(QuorumConfig.Voter observer) {
+        return RaftPeer.newBuilder().setId(Integer.toString(observer.id())).setAddress(observer.address())
+                .setStartupRole(RaftPeerRole.LISTENER).build();
     }
 
     static RaftProperties server(QuorumConfig config) {

@@ -29,6 +29,7 @@ public final class BrokerConfig {
     public static final String LOG_DIRS = "log.dirs";
     public static final String METRICS_PORT = "metrics.port";
     public static final String CONTROLLER_QUORUM_VOTERS = "controller.quorum.voters";
+    public static final String CONTROLLER_QUORUM_OBSERVER_ADDRESS = "controller.quorum.observer.address";
     public static final String BROKER_SESSION_TIMEOUT_MS = "broker.session.timeout.ms";
     public static final String BROKER_HEARTBEAT_INTERVAL_MS = "broker.heartbeat.interval.ms";
     public static final String NUM_NETWORK_THREADS = "num.network.threads";
@@ -85,6 +86,7 @@ public final class BrokerConfig {
         k.put(LOG_DIRS, "./data");
         k.put(METRICS_PORT, "9293");
         k.put(CONTROLLER_QUORUM_VOTERS, "1@127.0.0.1:9294");
+        k.put(CONTROLLER_QUORUM_OBSERVER_ADDRESS, "");
         k.put(BROKER_SESSION_TIMEOUT_MS, "9000");
         k.put(BROKER_HEARTBEAT_INTERVAL_MS, "500");
         k.put(NUM_NETWORK_THREADS, "1");
@@ -203,7 +205,7 @@ public final class BrokerConfig {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(brokerKeyIn(e.getMessage()), e);
         }
-        validateVoters(values.get(CONTROLLER_QUORUM_VOTERS));
+        validateQuorum(values.get(CONTROLLER_QUORUM_VOTERS));
         long session = longIn(BROKER_SESSION_TIMEOUT_MS, 100, 3_600_000);
         long heartbeat = longIn(BROKER_HEARTBEAT_INTERVAL_MS, 10, 600_000);
         if (heartbeat >= session) {
@@ -312,7 +314,8 @@ public final class BrokerConfig {
         }
     }
 
-    private void validateVoters(String voters) {
+    /** The voters list, and the observer address a node that is not a voter needs (and a voter does not have). */
+    private void validateQuorum(String voters) {
         Set<Integer> ids = new HashSet<>();
         for (String voter : voters.split(",")) {
             String v = voter.trim();
@@ -334,10 +337,35 @@ public final class BrokerConfig {
                 throw new ConfigException(CONTROLLER_QUORUM_VOTERS + ": " + voters + " names a node id twice");
             }
         }
-        if (!ids.contains(nodeId)) {
-            // Brokers outside the quorum (following the controller's metadata) come with replication.
-            throw new ConfigException(CONTROLLER_QUORUM_VOTERS + ": node.id " + nodeId + " is not one of the voters "
-                    + voters + "; every broker is a controller voter for now");
+        String observer = values.get(CONTROLLER_QUORUM_OBSERVER_ADDRESS);
+        if (ids.contains(nodeId) && !observer.isEmpty()) {
+            throw new ConfigException(CONTROLLER_QUORUM_OBSERVER_ADDRESS + ": node.id " + nodeId + " is one of the"
+                    + " voters " + voters + " (" + CONTROLLER_QUORUM_VOTERS + " holds its Ratis address); leave "
+                    + CONTROLLER_QUORUM_OBSERVER_ADDRESS + " empty");
+        }
+        if (!ids.contains(nodeId) && observer.isEmpty()) {
+            throw new ConfigException(CONTROLLER_QUORUM_OBSERVER_ADDRESS + ": node.id " + nodeId + " is not one of"
+                    + " the voters " + voters + " (" + CONTROLLER_QUORUM_VOTERS + "), so it follows the metadata as an"
+                    + " observer and needs its own Ratis address here, host:port (e.g. 127.0.0.1:9594)");
+        }
+        if (!observer.isEmpty()) {
+            int colon = observer.lastIndexOf(':');
+            if (colon <= 0 || colon == observer.length() - 1) {
+                throw new ConfigException(CONTROLLER_QUORUM_OBSERVER_ADDRESS + ": '" + observer
+                        + "' must be host:port, e.g. 127.0.0.1:9594");
+            }
+            int ratisPort = parse(CONTROLLER_QUORUM_OBSERVER_ADDRESS, observer.substring(colon + 1), Integer::parseInt);
+            // The leader must be told the real port (the observer announces it before its server binds): no 0.
+            if (ratisPort < 1 || ratisPort > 65535) {
+                throw new ConfigException(CONTROLLER_QUORUM_OBSERVER_ADDRESS + ": port " + ratisPort
+                        + " is out of range; must be 1..65535");
+            }
+            for (String voter : voters.split(",")) {
+                if (voter.trim().substring(voter.trim().indexOf('@') + 1).equals(observer)) {
+                    throw new ConfigException(CONTROLLER_QUORUM_OBSERVER_ADDRESS + ": " + observer
+                            + " is a voter's address in " + CONTROLLER_QUORUM_VOTERS);
+                }
+            }
         }
     }
 

@@ -37,7 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A three-voter controller quorum in one JVM (ephemeral ports, temporary directories), with brokers 1, 2 and 3
- * registered and heartbeating to whichever voter is the active controller.
+ * registered and heartbeating to whichever voter is the active controller. Some tests add node 4, an observer (a
+ * Ratis listener on a port of its own).
  */
 class ControllerQuorumIT {
     private static final long SESSION_TIMEOUT_MS = 2000;
@@ -46,6 +47,8 @@ class ControllerQuorumIT {
     @TempDir
     Path dir;
     private final List<QuorumConfig.Voter> voters = new ArrayList<>();
+    /** Ratis ports of the observers started so far, kept across their restarts. */
+    private final Map<Integer, Integer> observerPorts = new HashMap<>();
     private final Map<Integer, BrokerStore> stores = new HashMap<>();
     private final Map<Integer, QuorumMetadataStore> running = new ConcurrentHashMap<>();
     private final Map<Integer, Long> epochs = new ConcurrentHashMap<>();
@@ -85,8 +88,10 @@ class ControllerQuorumIT {
     private void start(int id) {
         Path nodeDir = dir.resolve("node-" + id);
         BrokerStore store = stores.computeIfAbsent(id, k -> BrokerStore.open(BrokerStore.dirIn(nodeDir)));
+        QuorumConfig.Voter observer = voters.stream().anyMatch(v -> v.id() == id) ? null
+                : new QuorumConfig.Voter(id, "127.0.0.1", observerPorts.computeIfAbsent(id, k -> FreePorts.next()));
         QuorumConfig config = new QuorumConfig(id, voters, nodeDir.resolve("raft"), SESSION_TIMEOUT_MS,
-                snapshotEvery, purgeGap);
+                snapshotEvery, purgeGap, SESSION_TIMEOUT_MS * 2 / 9, observer);
         running.put(id, QuorumMetadataStore.start(config, store, Clock.SYSTEM));
     }
 
@@ -353,6 +358,114 @@ class ControllerQuorumIT {
         // And it keeps applying what comes after the snapshot.
         get(running.get(lost).createTopic("after", 1, 1, Map.of()));
         awaitVotersAgree();
+    }
+
+    // ---------------------------------------------------------------- an observer (node 4, not a voter)
+
+    /** Starts observer {@code id} and waits until it is a listener that has caught up. */
+    private QuorumMetadataStore startObserver(int id) throws InterruptedException {
+        start(id);
+        running.get(id).awaitReady(WAIT);
+        return running.get(id);
+    }
+
+    /** Every running node knows the same Ratis configuration: voters 1, 2, 3 and the observers as listeners. */
+    private void awaitMembers(Set<Integer> listeners) {
+        await().atMost(WAIT).untilAsserted(() -> {
+            for (QuorumMetadataStore q : running.values()) {
+                assertThat(q.members()).as("node " + q.nodeId())
+                        .isEqualTo(new QuorumMetadataStore.Members(Set.of(1, 2, 3), listeners));
+            }
+        });
+    }
+
+    @Test
+    void anObserverFollowsTheMetadataAndIsNeverTheController() throws Exception {
+        get(anyVoter().createTopic("before", 3, 3, Map.of()));
+        QuorumMetadataStore observer = startObserver(4);
+        awaitMembers(Set.of(4));
+        assertThat(observer.isRatisListener()).isTrue();
+        assertThat(observer.isActiveController()).isFalse();
+        assertThat(observer.controllerId()).isEqualTo(activeController().nodeId());
+        assertThat(observer.clusterId()).isEqualTo(running.get(1).clusterId()).isNotEmpty();
+        assertThat(observer.topics()).extracting(TopicRecord::name).contains("before");
+        assertThat(failure(observer.brokerHeartbeat(1, epochs.get(1)))).isEqualTo(ErrorCode.NOT_CONTROLLER);
+        // It proposes through the voters: it registers, heartbeats to the controller, and a topic spreads onto it.
+        epochs.put(4, get(observer.registerBroker(new BrokerRecord(4, "127.0.0.1", 9004), "test-4")));
+        heartbeating.add(4);
+        TopicRecord wide = get(observer.createTopic("four-wide", 4, 4, Map.of()));
+        assertThat(wide.replicationFactor()).isEqualTo(4);
+        assertThat(observer.partitions("four-wide")).extracting(PartitionRecord::leaderId).contains(4);
+        awaitVotersAgree();
+        assertThat(observer.imageCopy()).isEqualTo(running.get(1).imageCopy());
+        assertThat(observer.isRatisListener()).isTrue();
+    }
+
+    @Test
+    void anObserverFollowsANewControllerAndRejoinsAfterARestart() throws Exception {
+        QuorumMetadataStore observer = startObserver(4);
+        int old = activeController().nodeId();
+        stop(old);
+        await().atMost(WAIT).until(() -> activeController() != null);
+        int next = activeController().nodeId();
+        await().atMost(WAIT).until(() -> observer.controllerId() == next);
+        get(observer.createTopic("after-failover", 2, 2, Map.of()));
+        assertThat(observer.isActiveController()).isFalse();
+        assertThat(observer.isRatisListener()).isTrue();
+        start(old);
+        running.get(old).awaitReady(WAIT);
+
+        // A restart asks to be added again: a no-op, the configuration keeps one listener and the same voters.
+        stop(4);
+        get(anyVoter().createTopic("while-away", 1, 3, Map.of()));
+        QuorumMetadataStore back = startObserver(4);
+        awaitMembers(Set.of(4));
+        awaitVotersAgree();
+        assertThat(back.topics()).extracting(TopicRecord::name).contains("after-failover", "while-away");
+        assertThat(back.isRatisListener()).isTrue();
+        assertThat(back.controllerId()).isEqualTo(activeController().nodeId());
+    }
+
+    @Test
+    void anObserverThatJoinsLateGetsTheLeadersSnapshotInstalled() throws Exception {
+        get(anyVoter().createTopic("before", 2, 3, Map.of()));
+        // The voters snapshot every few entries and purge their logs up to the snapshots.
+        for (int id : List.copyOf(running.keySet())) {
+            stop(id);
+        }
+        snapshotEvery = 5;
+        purgeGap = 1;
+        for (int id = 1; id <= 3; id++) {
+            start(id);
+        }
+        awaitReady();
+        for (int i = 0; i < 20; i++) {
+            get(anyVoter().createTopic("during-" + i, 1, 2, Map.of()));
+        }
+        get(anyVoter().deleteTopic("before"));
+        awaitVotersAgree();
+        QuorumMetadataStore observer = startObserver(4);
+        awaitVotersAgree();
+        assertThat(observer.topics()).extracting(TopicRecord::name).contains("during-19").doesNotContain("before");
+        assertThat(observer.snapshotInstalls()).isPositive();
+        awaitMembers(Set.of(4));
+        get(observer.createTopic("after", 1, 1, Map.of()));
+        awaitVotersAgree();
+        // The voters restart on purged logs: the configuration with the listener in it survives (Ratis keeps it
+        // beside the snapshot), so the observer, still running, keeps getting the changes.
+        for (int id = 1; id <= 3; id++) {
+            stop(id);
+        }
+        for (int id = 1; id <= 3; id++) {
+            start(id);
+        }
+        for (int id = 1; id <= 3; id++) {
+            running.get(id).awaitReady(WAIT);
+        }
+        get(running.get(1).createTopic("after-voters-restarted", 1, 1, Map.of()));
+        awaitVotersAgree();
+        awaitMembers(Set.of(4));
+        assertThat(observer.isRatisListener()).isTrue();
     }
 
     private static void deleteRecursively(Path root) throws IOException {

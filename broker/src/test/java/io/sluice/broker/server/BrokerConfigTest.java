@@ -108,10 +108,47 @@ class BrokerConfigTest {
                 "1@127.0.0.1:9294,1@127.0.0.1:9295"))).hasMessageContaining("controller.quorum.voters")
                 .hasMessageContaining("twice");
         assertThatThrownBy(() -> BrokerConfig.of(Map.of("node.id", "4")))
+                .hasMessageStartingWith("controller.quorum.observer.address")
                 .hasMessageContaining("controller.quorum.voters").hasMessageContaining("node.id 4");
         assertThat(QuorumConfig.from(BrokerConfig.of(Map.of("node.id", "2", "controller.quorum.voters",
                 "1@a:1,2@b:2,3@c:3"))).self()).isEqualTo(new QuorumConfig.Voter(2, "b", 2));
         assertThatThrownBy(() -> BrokerConfig.of(Map.of("broker.heartbeat.interval.ms", "9000")))
                 .hasMessageContaining("broker.heartbeat.interval.ms").hasMessageContaining("broker.session.timeout.ms");
+    }
+
+    /** README's fourth broker beside config/cluster's three: broker-1.properties with these overrides. */
+    @Test
+    void theReadmesFourthBrokerIsAnObserverOfTheClusterFiles() {
+        BrokerConfig config = BrokerConfig.load(CLUSTER.resolve("broker-1.properties"), Map.of(
+                "node.id", "4", "listeners", "127.0.0.1:9592", "metrics.port", "9593",
+                "controller.quorum.observer.address", "127.0.0.1:9594", "log.dirs", "./data/cluster/broker-4"));
+        QuorumConfig quorum = QuorumConfig.from(config);
+        assertThat(quorum.isVoter()).isFalse();
+        assertThat(quorum.voters()).extracting(QuorumConfig.Voter::id).containsExactly(1, 2, 3);
+        assertThat(quorum.voters()).extracting(QuorumConfig.Voter::port).doesNotContain(9592, 9593, 9594);
+    }
+
+    /** A node that is not a voter is an observer with a Ratis address of its own; a voter has none. */
+    @Test
+    void aBrokerThatIsNotAVoterNeedsAnObserverAddress() {
+        Map<String, String> nonVoter = Map.of("node.id", "4", "controller.quorum.voters", "1@a:1,2@b:2,3@c:3");
+        assertThatThrownBy(() -> BrokerConfig.of(nonVoter))
+                .hasMessageStartingWith("controller.quorum.observer.address").hasMessageContaining("node.id 4")
+                .hasMessageContaining("host:port");
+        Map<String, String> observer = new java.util.HashMap<>(nonVoter);
+        observer.put("controller.quorum.observer.address", "d:4");
+        QuorumConfig quorum = QuorumConfig.from(BrokerConfig.of(observer));
+        assertThat(quorum.isVoter()).isFalse();
+        assertThat(quorum.self()).isEqualTo(new QuorumConfig.Voter(4, "d", 4));
+        assertThat(quorum.voters()).extracting(QuorumConfig.Voter::id).containsExactly(1, 2, 3);
+        assertThat(QuorumConfig.from(BrokerConfig.of(Map.of())).isVoter()).isTrue();
+        for (String bad : List.of("d", "d:", ":4", "d:0", "d:x", "d:70000", "c:3")) {
+            observer.put("controller.quorum.observer.address", bad);
+            assertThatThrownBy(() -> BrokerConfig.of(observer)).as(bad)
+                    .hasMessageStartingWith("controller.quorum.observer.address");
+        }
+        assertThatThrownBy(() -> BrokerConfig.of(Map.of("node.id", "2", "controller.quorum.voters", "1@a:1,2@b:2",
+                "controller.quorum.observer.address", "d:4")))
+                .hasMessageStartingWith("controller.quorum.observer.address").hasMessageContaining("is one of the voters");
     }
 }

@@ -13,26 +13,39 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Real brokers in one JVM, each a controller voter: listeners on ephemeral ports, Ratis ports picked free once
- * (the voters list names them), data in {@code dir/broker-<id>}. Brokers start in parallel, since each one waits
- * for a quorum majority; {@link #stop} and {@link #start} stop and restart one on the same data.
+ * Real brokers in one JVM: brokers {@code 1..voters} are the controller voters, the next {@code observers} ones
+ * are not (they follow the metadata as Ratis listeners on a {@code controller.quorum.observer.address} of their
+ * own). Listeners on ephemeral ports, Ratis ports picked free once (the voters list names them, an observer keeps
+ * its across restarts), data in {@code dir/broker-<id>}. Brokers start in parallel, since each one waits for a
+ * quorum majority; {@link #stop} and {@link #start} stop and restart one on the same data.
  */
 public final class TestCluster implements AutoCloseable {
     private final Path dir;
     private final Map<String, String> overrides;
     private final String voters;
     private final int size;
+    /** Ratis addresses of the brokers that are not voters, by node id. */
+    private final Map<Integer, String> observers = new HashMap<>();
     private final Map<Integer, SluiceBroker> running = new ConcurrentHashMap<>();
 
+    /** {@code size} brokers, every one a controller voter. */
     public TestCluster(Path dir, int size, Map<String, String> overrides) {
+        this(dir, size, 0, overrides);
+    }
+
+    /** {@code voters} brokers that are controller voters and {@code observers} more that are not. */
+    public TestCluster(Path dir, int voters, int observers, Map<String, String> overrides) {
         this.dir = dir;
-        this.size = size;
+        this.size = voters + observers;
         this.overrides = overrides;
         StringJoiner v = new StringJoiner(",");
-        for (int id = 1; id <= size; id++) {
+        for (int id = 1; id <= voters; id++) {
             v.add(id + "@127.0.0.1:" + FreePorts.next());
         }
         this.voters = v.toString();
+        for (int id = voters + 1; id <= size; id++) {
+            this.observers.put(id, "127.0.0.1:" + FreePorts.next());
+        }
         List<CompletableFuture<Void>> starts = new ArrayList<>();
         for (int id = 1; id <= size; id++) {
             int node = id;
@@ -62,6 +75,9 @@ public final class TestCluster implements AutoCloseable {
         settings.put(BrokerConfig.METRICS_PORT, "0");
         settings.put(BrokerConfig.LOG_DIRS, dir.resolve("broker-" + id).toString());
         settings.put(BrokerConfig.CONTROLLER_QUORUM_VOTERS, voters);
+        if (observers.containsKey(id)) {
+            settings.put(BrokerConfig.CONTROLLER_QUORUM_OBSERVER_ADDRESS, observers.get(id));
+        }
         settings.put(BrokerConfig.LOG_SEGMENT_BYTES, Integer.toString(8 << 20));
         settings.put(BrokerConfig.LOG_SEGMENT_PREFILL_BYTES, Integer.toString(1 << 20));
         settings.put(BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS, "2");
@@ -71,7 +87,12 @@ public final class TestCluster implements AutoCloseable {
         running.put(id, SluiceBroker.start(BrokerConfig.of(settings)));
     }
 
-    /** Stops broker {@code id} (a clean shutdown: its controller voter stops too). */
+    /** Whether broker {@code id} is a controller voter (else an observer). */
+    public boolean isVoter(int id) {
+        return !observers.containsKey(id);
+    }
+
+    /** Stops broker {@code id} (a clean shutdown: its controller quorum member stops too). */
     public void stop(int id) {
         SluiceBroker b = running.remove(id);
         if (b != null) {
@@ -102,11 +123,14 @@ public final class TestCluster implements AutoCloseable {
 
     /**
      * Stops every broker, one after the other: each moves its leaderships away first (controlled shutdown), which
-     * needs a quorum majority, so stopping them all at once would leave the last ones waiting for it in vain.
+     * needs a quorum majority, so stopping them all at once would leave the last ones waiting for it in vain. The
+     * observers go first, while the voters still form one.
      */
     @Override
     public void close() {
-        for (int id : List.copyOf(running.keySet())) {
+        List<Integer> order = new ArrayList<>(running.keySet());
+        order.sort(java.util.Comparator.comparing((Integer id) -> isVoter(id)).thenComparing(id -> id));
+        for (int id : order) {
             stop(id);
         }
     }
