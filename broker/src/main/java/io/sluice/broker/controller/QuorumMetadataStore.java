@@ -60,7 +60,8 @@ import org.slf4j.LoggerFactory;
  * here; reads answer from the local {@link PublishedImage}. A single node is a one-voter quorum, the same path.
  *
  * <p>The Ratis leader is the active controller ({@link ActiveController}): it answers broker heartbeats, keeps their
- * sessions and proposes the fencing of brokers whose sessions expire.
+ * sessions and proposes the fencing of brokers whose sessions expire, and ({@link PreferredLeaderBalancer}) moves
+ * leaderships back to their preferred replicas.
  *
  * <p>Thread-safety: any thread may call any method. Futures complete on the metadata thread.
  */
@@ -79,10 +80,14 @@ public final class QuorumMetadataStore implements MetadataStore, AutoCloseable {
     private final RaftServer server;
     private final CommandProposer proposer;
     private final ActiveController controller;
+    private final PreferredLeaderBalancer balancer;
+    private final Clock clock;
     private volatile boolean closed;
 
-    private QuorumMetadataStore(QuorumConfig config, BrokerStore store, Clock clock) throws IOException {
+    private QuorumMetadataStore(QuorumConfig config, LeaderBalanceConfig balance, BrokerStore store, Clock clock)
+            throws IOException {
         this.config = config;
+        this.clock = clock;
         ImageSnapshots.Loaded loaded = ImageSnapshots.load(store);
         this.view = new PublishedImage(loaded.image());
         this.publisher = new MetadataPublisher(view, "sluice-metadata-" + config.nodeId());
@@ -110,6 +115,8 @@ public final class QuorumMetadataStore implements MetadataStore, AutoCloseable {
         this.controller = new ActiveController(config.nodeId(), config.sessionTimeoutMs(),
                 config.firstHeartbeatGraceMs(), clock, view, proposer,
                 this::isActiveController, this::controllerId);
+        this.balancer = new PreferredLeaderBalancer(balance, view, c -> proposer.propose(c, r -> r),
+                this::isActiveController);
     }
 
     /**
@@ -117,9 +124,15 @@ public final class QuorumMetadataStore implements MetadataStore, AutoCloseable {
      * leader in the background ({@link #awaitReady} waits for it). The store stays the caller's, closed after this.
      */
     public static QuorumMetadataStore start(QuorumConfig config, BrokerStore store, Clock clock) {
+        return start(config, LeaderBalanceConfig.DEFAULT, store, clock);
+    }
+
+    /** The same, with the automatic preferred-leader rebalance of {@code balance} when this node is the controller. */
+    public static QuorumMetadataStore start(QuorumConfig config, LeaderBalanceConfig balance, BrokerStore store,
+                                            Clock clock) {
         QuorumMetadataStore q;
         try {
-            q = new QuorumMetadataStore(config, store, clock);
+            q = new QuorumMetadataStore(config, balance, store, clock);
         } catch (IOException e) {
             throw new IllegalStateException("cannot build the controller quorum member " + config.nodeId() + " in "
                     + config.raftDir() + ": " + e.getMessage(), e);
@@ -142,6 +155,10 @@ public final class QuorumMetadataStore implements MetadataStore, AutoCloseable {
         // Often enough that a broker whose connection closed is fenced soon after its grace ends.
         long checkMs = Math.max(10, Math.min(100, config.sessionTimeoutMs() / 4));
         q.timer.scheduleWithFixedDelay(q.controller::doWork, checkMs, checkMs, TimeUnit.MILLISECONDS);
+        // The balancer keeps its own interval; a tick of at most a second keeps it within a second of it.
+        long balanceTickMs = Math.min(1000, balance.checkIntervalMs());
+        q.timer.scheduleWithFixedDelay(() -> q.balancer.doWork(q.clock.milliseconds()), balanceTickMs, balanceTickMs,
+                TimeUnit.MILLISECONDS);
         return q;
     }
 
