@@ -7,8 +7,11 @@ import io.sluice.broker.controller.command.Command;
 import io.sluice.broker.controller.command.CommandResult;
 import io.sluice.broker.controller.command.CreateTopic;
 import io.sluice.broker.controller.command.DeleteTopic;
+import io.sluice.broker.controller.command.ElectPreferredLeaders;
 import io.sluice.broker.controller.command.FenceBroker;
 import io.sluice.broker.controller.command.InitCluster;
+import io.sluice.broker.controller.command.PartitionElection;
+import io.sluice.broker.controller.command.PartitionId;
 import io.sluice.broker.controller.command.RegisterBroker;
 import io.sluice.broker.metadata.AlterPartitionRequest;
 import io.sluice.broker.metadata.BrokerRecord;
@@ -17,6 +20,7 @@ import io.sluice.broker.metadata.MetadataException;
 import io.sluice.broker.metadata.MetadataListener;
 import io.sluice.broker.metadata.MetadataStore;
 import io.sluice.broker.metadata.PartitionRecord;
+import io.sluice.broker.metadata.PreferredElection;
 import io.sluice.broker.metadata.TopicRecord;
 import io.sluice.broker.metadata.Topics;
 import io.sluice.broker.state.BrokerStore;
@@ -293,6 +297,24 @@ public final class QuorumMetadataStore implements MetadataStore, AutoCloseable {
                 .addAllNewIsr(request.newIsr()).setPartitionEpoch(request.partitionEpoch()).build();
         return submit(Command.newBuilder().setAlterPartition(a).build(),
                 r -> ControllerCodec.fromState(r.getPartition()));
+    }
+
+    @Override
+    public CompletableFuture<List<PreferredElection>> electPreferredLeaders(List<TopicPartition> partitions) {
+        ElectPreferredLeaders.Builder e = ElectPreferredLeaders.newBuilder();
+        for (TopicPartition tp : partitions) {
+            e.addPartitions(PartitionId.newBuilder().setTopic(tp.topic()).setPartition(tp.partition()));
+        }
+        return submit(Command.newBuilder().setElectPreferredLeaders(e).build(), r -> {
+            List<PreferredElection> out = new ArrayList<>(r.getElectionsCount());
+            for (int i = 0; i < r.getElectionsCount(); i++) {
+                PartitionElection p = r.getElections(i);
+                ErrorCode code = ErrorCode.forNumber(p.getErrorCode());
+                out.add(new PreferredElection(partitions.get(i), code == null ? ErrorCode.UNKNOWN_SERVER_ERROR : code,
+                        p.getErrorMessage(), p.getLeaderId(), p.getLeaderEpoch()));
+            }
+            return out;
+        });
     }
 
     private <T> CompletableFuture<T> submit(Command command, Function<CommandResult, T> value) {
