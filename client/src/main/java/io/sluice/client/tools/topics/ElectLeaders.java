@@ -4,6 +4,7 @@ import io.sluice.client.admin.Admin;
 import io.sluice.client.admin.LeaderElectionResult;
 import io.sluice.client.errors.UnknownTopicException;
 import io.sluice.client.tools.ToolException;
+import io.sluice.proto.TopicPartition;
 import io.sluice.proto.message.ErrorCode;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -66,6 +67,13 @@ final class ElectLeaders implements Callable<Integer> {
         for (int p : partitions) {
             if (p < 0) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--partition must not be negative: " + p);
+            }
+        }
+        if (topic != null) {
+            try {
+                new TopicPartition(topic, 0);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--topic: " + e.getMessage());
             }
         }
         List<LeaderElectionResult> results;

@@ -142,6 +142,9 @@ class SluiceTopicsTest {
         assertThat(run("--bootstrap", "h:1", "elect-leaders", "--topic", "t", "--partition", "-1")).isEqualTo(2);
         assertThat(err()).contains("--partition must not be negative");
         reset();
+        assertThat(run("--bootstrap", "h:1", "elect-leaders", "--topic", "a b", "--partition", "0")).isEqualTo(2);
+        assertThat(err()).contains("--topic: illegal topic name 'a b'");
+        reset();
         assertThat(run("--help")).isZero();
         assertThat(out()).contains("elect-leaders");
     }
