@@ -6,6 +6,9 @@ import io.sluice.broker.controller.command.Command;
 import io.sluice.broker.controller.command.CommandResult;
 import io.sluice.broker.controller.command.CreateTopic;
 import io.sluice.broker.controller.command.ElectLeaders;
+import io.sluice.broker.controller.command.ElectPreferredLeaders;
+import io.sluice.broker.controller.command.PartitionElection;
+import io.sluice.broker.controller.command.PartitionId;
 import io.sluice.broker.controller.command.FenceBroker;
 import io.sluice.broker.controller.command.RegisterBroker;
 import io.sluice.broker.controller.command.UnfenceBroker;
@@ -64,6 +67,8 @@ final class CommandApplier {
                 case ALTER_PARTITION -> result.setPartition(ControllerCodec.toState(
                         alterPartition(command.getAlterPartition(), deltas)));
                 case ELECT_LEADERS -> electLeaders(command.getElectLeaders(), deltas);
+                case ELECT_PREFERRED_LEADERS -> result.addAllElections(
+                        electPreferred(command.getElectPreferredLeaders(), deltas));
                 case ALLOCATE_PRODUCER_IDS -> result.setFirstProducerId(allocate(command.getAllocateProducerIds()));
                 case BARRIER -> {
                     // nothing to change: see QuorumMetadataStore.awaitReady
@@ -294,6 +299,52 @@ final class CommandApplier {
                 update(elected, deltas);
             }
         }
+    }
+
+    /**
+     * Moves each partition to its preferred replica where {@link LeaderElection#canMoveToPreferred} allows it, now,
+     * whatever the proposer saw; one outcome per partition, and a partition that cannot move is an outcome, not a
+     * refusal of the whole command.
+     */
+    private List<PartitionElection> electPreferred(ElectPreferredLeaders e, List<MetadataDelta> deltas) {
+        List<PartitionElection> out = new ArrayList<>(e.getPartitionsCount());
+        int moved = 0;
+        for (PartitionId id : e.getPartitionsList()) {
+            PartitionElection.Builder r = PartitionElection.newBuilder().setTopic(id.getTopic())
+                    .setPartition(id.getPartition());
+            PartitionRecord p = partitionOrNull(id.getTopic(), id.getPartition());
+            if (p == null) {
+                out.add(r.setErrorCode(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION.getNumber()).setErrorMessage("partition "
+                        + id.getTopic() + "-" + id.getPartition() + " does not exist").setLeaderId(-1).build());
+                continue;
+            }
+            int preferred = LeaderElection.preferred(p);
+            if (p.leaderId() == preferred) {
+                r.setErrorCode(ErrorCode.ELECTION_NOT_NEEDED.getNumber()).setErrorMessage(p.tp()
+                        + ": its preferred replica " + preferred + " leads it already");
+            } else if (!LeaderElection.canMoveToPreferred(p, image::isLive)) {
+                r.setErrorCode(ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE.getNumber()).setErrorMessage(p.tp()
+                        + ": its preferred replica " + preferred + " is " + (image.isLive(preferred)
+                        ? "not in the ISR " + p.isr() : "not live (fenced or not registered)"));
+            } else {
+                p = LeaderElection.moveToPreferred(p);
+                update(p, deltas);
+                moved++;
+            }
+            out.add(r.setLeaderId(p.leaderId()).setLeaderEpoch(p.leaderEpoch()).build());
+        }
+        if (moved > 0) {
+            log.info("moved {} of {} partitions to their preferred leader", moved, e.getPartitionsCount());
+        }
+        return out;
+    }
+
+    /** The partition, or null when there is none (also for names no topic can have). */
+    private PartitionRecord partitionOrNull(String topic, int partition) {
+        if (image.topic(topic) == null || partition < 0) {
+            return null;
+        }
+        return image.partition(new TopicPartition(topic, partition));
     }
 
     private long allocate(AllocateProducerIds a) {

@@ -50,6 +50,27 @@ final class LeaderElection {
         return elected.leaderId() == NO_LEADER && p.leaderId() == NO_LEADER ? null : elected;
     }
 
+    /** The preferred replica: the first of the assignment, which {@link ReplicaAssignment} spreads evenly. */
+    static int preferred(PartitionRecord p) {
+        return p.replicas().get(0);
+    }
+
+    /** Whether leadership can move to the preferred replica: it does not lead, and it is live and in the ISR. */
+    static boolean canMoveToPreferred(PartitionRecord p, IntPredicate live) {
+        int preferred = preferred(p);
+        return p.leaderId() != preferred && p.isr().contains(preferred) && live.test(preferred);
+    }
+
+    /**
+     * The partition led by its preferred replica at a new leader epoch, the ISR unchanged (the old leader stays in
+     * it and follows). The caller checked {@link #canMoveToPreferred}: an ISR member holds every committed record, so
+     * nothing acknowledged is lost; the old leader truncates what the new one lacks, as after any election.
+     */
+    static PartitionRecord moveToPreferred(PartitionRecord p) {
+        return new PartitionRecord(p.tp(), preferred(p), p.leaderEpoch() + 1, p.replicas(), p.isr(),
+                p.partitionEpoch() + 1);
+    }
+
     private static PartitionRecord elect(PartitionRecord p, List<Integer> isr, IntPredicate live, boolean unclean) {
         for (int replica : p.replicas()) {
             if (isr.contains(replica) && live.test(replica)) {

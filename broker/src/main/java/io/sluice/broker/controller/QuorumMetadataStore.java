@@ -7,8 +7,11 @@ import io.sluice.broker.controller.command.Command;
 import io.sluice.broker.controller.command.CommandResult;
 import io.sluice.broker.controller.command.CreateTopic;
 import io.sluice.broker.controller.command.DeleteTopic;
+import io.sluice.broker.controller.command.ElectPreferredLeaders;
 import io.sluice.broker.controller.command.FenceBroker;
 import io.sluice.broker.controller.command.InitCluster;
+import io.sluice.broker.controller.command.PartitionElection;
+import io.sluice.broker.controller.command.PartitionId;
 import io.sluice.broker.controller.command.RegisterBroker;
 import io.sluice.broker.metadata.AlterPartitionRequest;
 import io.sluice.broker.metadata.BrokerRecord;
@@ -17,6 +20,7 @@ import io.sluice.broker.metadata.MetadataException;
 import io.sluice.broker.metadata.MetadataListener;
 import io.sluice.broker.metadata.MetadataStore;
 import io.sluice.broker.metadata.PartitionRecord;
+import io.sluice.broker.metadata.PreferredElection;
 import io.sluice.broker.metadata.TopicRecord;
 import io.sluice.broker.metadata.Topics;
 import io.sluice.broker.state.BrokerStore;
@@ -68,7 +72,8 @@ import org.slf4j.LoggerFactory;
  * the local {@link PublishedImage}. A single node is a one-voter quorum, the same path.
  *
  * <p>The Ratis leader is the active controller ({@link ActiveController}): it answers broker heartbeats, keeps their
- * sessions and proposes the fencing of brokers whose sessions expire.
+ * sessions and proposes the fencing of brokers whose sessions expire, and ({@link PreferredLeaderBalancer}) moves
+ * leaderships back to their preferred replicas.
  *
  * <p>Thread-safety: any thread may call any method. Futures complete on the metadata thread.
  */
@@ -89,10 +94,14 @@ public final class QuorumMetadataStore implements MetadataStore, AutoCloseable {
     private final RaftGroup voters;
     private final CommandProposer proposer;
     private final ActiveController controller;
+    private final PreferredLeaderBalancer balancer;
+    private final Clock clock;
     private volatile boolean closed;
 
-    private QuorumMetadataStore(QuorumConfig config, BrokerStore store, Clock clock) throws IOException {
+    private QuorumMetadataStore(QuorumConfig config, LeaderBalanceConfig balance, BrokerStore store, Clock clock)
+            throws IOException {
         this.config = config;
+        this.clock = clock;
         ImageSnapshots.Loaded loaded = ImageSnapshots.load(store);
         this.view = new PublishedImage(loaded.image());
         this.publisher = new MetadataPublisher(view, "sluice-metadata-" + config.nodeId());
@@ -125,6 +134,8 @@ public final class QuorumMetadataStore implements MetadataStore, AutoCloseable {
         this.controller = new ActiveController(config.nodeId(), config.sessionTimeoutMs(),
                 config.firstHeartbeatGraceMs(), clock, view, proposer,
                 this::isActiveController, this::controllerId);
+        this.balancer = new PreferredLeaderBalancer(balance, view, c -> proposer.propose(c, r -> r),
+                this::isActiveController);
     }
 
     /**
@@ -132,9 +143,15 @@ public final class QuorumMetadataStore implements MetadataStore, AutoCloseable {
      * leader in the background ({@link #awaitReady} waits for it). The store stays the caller's, closed after this.
      */
     public static QuorumMetadataStore start(QuorumConfig config, BrokerStore store, Clock clock) {
+        return start(config, LeaderBalanceConfig.DEFAULT, store, clock);
+    }
+
+    /** The same, with the automatic preferred-leader rebalance of {@code balance} when this node is the controller. */
+    public static QuorumMetadataStore start(QuorumConfig config, LeaderBalanceConfig balance, BrokerStore store,
+                                            Clock clock) {
         QuorumMetadataStore q;
         try {
-            q = new QuorumMetadataStore(config, store, clock);
+            q = new QuorumMetadataStore(config, balance, store, clock);
         } catch (IOException e) {
             throw new IllegalStateException("cannot build the controller quorum member " + config.nodeId() + " in "
                     + config.raftDir() + ": " + e.getMessage(), e);
@@ -157,6 +174,10 @@ public final class QuorumMetadataStore implements MetadataStore, AutoCloseable {
         // Often enough that a broker whose connection closed is fenced soon after its grace ends.
         long checkMs = Math.max(10, Math.min(100, config.sessionTimeoutMs() / 4));
         q.timer.scheduleWithFixedDelay(q.controller::doWork, checkMs, checkMs, TimeUnit.MILLISECONDS);
+        // The balancer keeps its own interval; a tick of at most a second keeps it within a second of it.
+        long balanceTickMs = Math.min(1000, balance.checkIntervalMs());
+        q.timer.scheduleWithFixedDelay(() -> q.balancer.doWork(q.clock.milliseconds()), balanceTickMs, balanceTickMs,
+                TimeUnit.MILLISECONDS);
         return q;
     }
 
@@ -297,6 +318,24 @@ public final class QuorumMetadataStore implements MetadataStore, AutoCloseable {
                 .addAllNewIsr(request.newIsr()).setPartitionEpoch(request.partitionEpoch()).build();
         return submit(Command.newBuilder().setAlterPartition(a).build(),
                 r -> ControllerCodec.fromState(r.getPartition()));
+    }
+
+    @Override
+    public CompletableFuture<List<PreferredElection>> electPreferredLeaders(List<TopicPartition> partitions) {
+        ElectPreferredLeaders.Builder e = ElectPreferredLeaders.newBuilder();
+        for (TopicPartition tp : partitions) {
+            e.addPartitions(PartitionId.newBuilder().setTopic(tp.topic()).setPartition(tp.partition()));
+        }
+        return submit(Command.newBuilder().setElectPreferredLeaders(e).build(), r -> {
+            List<PreferredElection> out = new ArrayList<>(r.getElectionsCount());
+            for (int i = 0; i < r.getElectionsCount(); i++) {
+                PartitionElection p = r.getElections(i);
+                ErrorCode code = ErrorCode.forNumber(p.getErrorCode());
+                out.add(new PreferredElection(partitions.get(i), code == null ? ErrorCode.UNKNOWN_SERVER_ERROR : code,
+                        p.getErrorMessage(), p.getLeaderId(), p.getLeaderEpoch()));
+            }
+            return out;
+        });
     }
 
     private <T> CompletableFuture<T> submit(Command command, Function<CommandResult, T> value) {

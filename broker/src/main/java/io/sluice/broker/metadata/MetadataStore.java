@@ -100,6 +100,14 @@ public interface MetadataStore {
     CompletableFuture<PartitionRecord> alterPartition(AlterPartitionRequest request);
 
     /**
+     * Moves each partition's leadership to its preferred replica (the first of its replicas) at a new leader epoch,
+     * where that replica is live and in the ISR; completes with one outcome per partition, in order: {@code NONE}
+     * (moved), {@code ELECTION_NOT_NEEDED}, {@code PREFERRED_LEADER_NOT_AVAILABLE} or
+     * {@code UNKNOWN_TOPIC_OR_PARTITION}. Fails as a whole only when the controller did not answer.
+     */
+    CompletableFuture<List<PreferredElection>> electPreferredLeaders(List<TopicPartition> partitions);
+
+    /**
      * Adds a listener: on the metadata thread it is first told about every existing topic ({@link
      * MetadataListener#onTopicCreated}, by name) and then about every later change, with nothing missed or told twice.
      * The future completes when the replay is done.

@@ -25,6 +25,7 @@ public final class RequestHandlers {
                 .register(Request.BodyCase.CREATE_TOPICS, new CreateTopicsHandler(c.metadata(),
                         c.config().getInt(BrokerConfig.NUM_PARTITIONS), c.config().getInt(BrokerConfig.DEFAULT_REPLICATION_FACTOR)))
                 .register(Request.BodyCase.DELETE_TOPICS, new DeleteTopicsHandler(c.metadata()))
+                .register(Request.BodyCase.ELECT_LEADERS, new ElectLeadersHandler(c.metadata()))
                 .register(Request.BodyCase.PRODUCE, new ProduceHandler(c.replicas(), topic -> !Topics.isInternal(topic)))
                 .register(Request.BodyCase.FETCH, new FetchHandler(c.replicas()))
                 .register(Request.BodyCase.OFFSETS_FOR_LEADER_EPOCH, new OffsetsForLeaderEpochHandler(c.replicas()))

@@ -32,6 +32,9 @@ public final class BrokerConfig {
     public static final String CONTROLLER_QUORUM_OBSERVER_ADDRESS = "controller.quorum.observer.address";
     public static final String BROKER_SESSION_TIMEOUT_MS = "broker.session.timeout.ms";
     public static final String BROKER_HEARTBEAT_INTERVAL_MS = "broker.heartbeat.interval.ms";
+    public static final String AUTO_LEADER_REBALANCE_ENABLE = "auto.leader.rebalance.enable";
+    public static final String LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS = "leader.imbalance.check.interval.seconds";
+    public static final String LEADER_IMBALANCE_PER_BROKER_PERCENTAGE = "leader.imbalance.per.broker.percentage";
     public static final String NUM_NETWORK_THREADS = "num.network.threads";
     public static final String NUM_IO_THREADS = "num.io.threads";
     public static final String QUEUED_MAX_REQUESTS_PER_CONNECTION = "queued.max.requests.per.connection";
@@ -89,6 +92,9 @@ public final class BrokerConfig {
         k.put(CONTROLLER_QUORUM_OBSERVER_ADDRESS, "");
         k.put(BROKER_SESSION_TIMEOUT_MS, "9000");
         k.put(BROKER_HEARTBEAT_INTERVAL_MS, "500");
+        k.put(AUTO_LEADER_REBALANCE_ENABLE, "true");
+        k.put(LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS, "300");
+        k.put(LEADER_IMBALANCE_PER_BROKER_PERCENTAGE, "10");
         k.put(NUM_NETWORK_THREADS, "1");
         k.put(NUM_IO_THREADS, "2");
         k.put(QUEUED_MAX_REQUESTS_PER_CONNECTION, "16");
@@ -212,6 +218,10 @@ public final class BrokerConfig {
             throw new ConfigException(BROKER_HEARTBEAT_INTERVAL_MS + ": " + heartbeat + " must be below "
                     + BROKER_SESSION_TIMEOUT_MS + " (" + session + "), or every broker is fenced between two heartbeats");
         }
+        booleanKey(AUTO_LEADER_REBALANCE_ENABLE);
+        // A day at most: the check is cheap, and a longer interval is better said as auto.leader.rebalance.enable=false.
+        longIn(LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS, 1, 86_400);
+        intIn(LEADER_IMBALANCE_PER_BROKER_PERCENTAGE, 0, 100);
     }
 
     /** How this broker's followers fetch: the {@code replica.fetch.*} keys and {@code replica.socket.timeout.ms}. */
@@ -304,6 +314,14 @@ public final class BrokerConfig {
             throw new ConfigException(key + ": " + v + " is out of range; must be " + min + ".." + max);
         }
         return v;
+    }
+
+    private boolean booleanKey(String key) {
+        String v = values.get(key).trim();
+        if (!v.equals("true") && !v.equals("false")) {
+            throw new ConfigException(key + ": '" + values.get(key) + "' must be true or false");
+        }
+        return Boolean.parseBoolean(v);
     }
 
     private static <T> T parse(String key, String raw, Function<String, T> parser) {

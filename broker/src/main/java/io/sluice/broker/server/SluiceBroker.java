@@ -3,6 +3,7 @@ package io.sluice.broker.server;
 import io.netty.util.HashedWheelTimer;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.sluice.broker.controller.BrokerLifecycle;
+import io.sluice.broker.controller.LeaderBalanceConfig;
 import io.sluice.broker.controller.QuorumConfig;
 import io.sluice.broker.controller.QuorumMetadataStore;
 import io.sluice.broker.group.GroupCoordinator;
@@ -184,7 +185,8 @@ public final class SluiceBroker implements AutoCloseable {
         started.push(metricsServer);
         metricsServer.start();
 
-        metadata = QuorumMetadataStore.start(QuorumConfig.from(config), store, Clock.SYSTEM);
+        metadata = QuorumMetadataStore.start(QuorumConfig.from(config), LeaderBalanceConfig.from(config), store,
+                Clock.SYSTEM);
         metrics.bind(new ControllerMetrics(metadata));
         metadata.awaitReady(QUORUM_READY_TIMEOUT);
         lifecycle = new BrokerLifecycle(new BrokerRecord(config.nodeId(), config.host(), boundPort), metadata,

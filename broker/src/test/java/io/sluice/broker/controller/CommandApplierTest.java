@@ -7,6 +7,9 @@ import io.sluice.broker.controller.command.Command;
 import io.sluice.broker.controller.command.CommandResult;
 import io.sluice.broker.controller.command.CreateTopic;
 import io.sluice.broker.controller.command.ElectLeaders;
+import io.sluice.broker.controller.command.ElectPreferredLeaders;
+import io.sluice.broker.controller.command.PartitionElection;
+import io.sluice.broker.controller.command.PartitionId;
 import io.sluice.broker.controller.command.FenceBroker;
 import io.sluice.broker.controller.command.RegisterBroker;
 import io.sluice.broker.controller.command.UnfenceBroker;
@@ -167,5 +170,81 @@ class CommandApplierTest {
                 .setHost("h2").setPort(9002).setIncarnationId("i2")).build());
         assertThat(partition("t", 0).leaderId()).isEqualTo(2);
         assertThat(partition("t", 0).leaderEpoch()).isEqualTo(1);
+    }
+
+    private CommandApplier.Applied electPreferred(String... partitions) {
+        ElectPreferredLeaders.Builder e = ElectPreferredLeaders.newBuilder();
+        for (String tp : partitions) {
+            int dash = tp.lastIndexOf('-');
+            e.addPartitions(PartitionId.newBuilder().setTopic(tp.substring(0, dash))
+                    .setPartition(Integer.parseInt(tp.substring(dash + 1))));
+        }
+        return applier.apply(Command.newBuilder().setElectPreferredLeaders(e).build(), ++index);
+    }
+
+    private void addToIsr(String topic, int p, int broker) {
+        PartitionRecord r = partition(topic, p);
+        List<Integer> isr = new java.util.ArrayList<>(r.isr());
+        isr.add(broker);
+        assertThat(apply(Command.newBuilder().setAlterPartition(AlterPartition.newBuilder().setBrokerId(r.leaderId())
+                .setBrokerEpoch(image.broker(r.leaderId()).brokerEpoch()).setTopic(topic).setPartition(p)
+                .setLeaderEpoch(r.leaderEpoch()).addAllNewIsr(isr).setPartitionEpoch(r.partitionEpoch())).build())
+                .getErrorCode()).isZero();
+    }
+
+    @Test
+    void preferredElectionMovesLeadershipHomeOnlyOnceThePreferredReplicaIsLiveAndInSync() {
+        create("t", 3, 3, Map.of(), 0); // replicas [1,2,3], [2,3,1], [3,1,2]
+        fence(1);
+        unfence(1);
+        PartitionRecord away = partition("t", 0);
+        assertThat(away.leaderId()).isEqualTo(2); // unfencing alone does not move it back
+        assertThat(away.isr()).containsExactly(2, 3);
+
+        // Live but not caught up yet: it stays where it is, and nothing changes.
+        ClusterImage before = image.copy();
+        CommandApplier.Applied notYet = electPreferred("t-0");
+        assertThat(notYet.result().getErrorCode()).isZero();
+        assertThat(notYet.result().getElections(0).getErrorCode())
+                .isEqualTo(ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE.getNumber());
+        assertThat(notYet.result().getElections(0).getErrorMessage()).contains("not in the ISR");
+        assertThat(notYet.deltas()).isEmpty();
+        assertThat(image).isEqualTo(before);
+
+        addToIsr("t", 0, 1);
+        PartitionRecord caughtUp = partition("t", 0);
+        CommandApplier.Applied moved = electPreferred("t-0", "t-1", "t-7", "nope-0");
+        List<PartitionElection> r = moved.result().getElectionsList();
+        assertThat(r).extracting(PartitionElection::getTopic, PartitionElection::getPartition,
+                PartitionElection::getErrorCode).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("t", 0, ErrorCode.NONE.getNumber()),
+                org.assertj.core.groups.Tuple.tuple("t", 1, ErrorCode.ELECTION_NOT_NEEDED.getNumber()),
+                org.assertj.core.groups.Tuple.tuple("t", 7, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION.getNumber()),
+                org.assertj.core.groups.Tuple.tuple("nope", 0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION.getNumber()));
+        PartitionRecord home = partition("t", 0);
+        assertThat(home.leaderId()).isEqualTo(1);
+        assertThat(home.leaderEpoch()).isEqualTo(caughtUp.leaderEpoch() + 1);
+        assertThat(home.partitionEpoch()).isEqualTo(caughtUp.partitionEpoch() + 1);
+        assertThat(home.isr()).isEqualTo(caughtUp.isr()); // the old leader stays in sync and follows
+        assertThat(r.get(0).getLeaderId()).isEqualTo(1);
+        assertThat(r.get(0).getLeaderEpoch()).isEqualTo(home.leaderEpoch());
+        assertThat(moved.deltas()).containsExactly(new MetadataDelta.PartitionChanged(home));
+
+        // Led by its preferred replica already: no second epoch bump.
+        assertThat(electPreferred("t-0").result().getElections(0).getErrorCode())
+                .isEqualTo(ErrorCode.ELECTION_NOT_NEEDED.getNumber());
+        assertThat(partition("t", 0)).isEqualTo(home);
+    }
+
+    @Test
+    void aFencedPreferredReplicaIsNotAvailableEvenAsTheLastIsrMember() {
+        create("solo", 1, 1, Map.of(), 0); // replicas [1]
+        fence(1); // offline; 1 stays the last ISR member
+        CommandApplier.Applied r = electPreferred("solo-0");
+        assertThat(r.result().getElections(0).getErrorCode())
+                .isEqualTo(ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE.getNumber());
+        assertThat(r.result().getElections(0).getErrorMessage()).contains("not live");
+        assertThat(r.result().getElections(0).getLeaderId()).isEqualTo(-1);
+        assertThat(r.deltas()).isEmpty();
     }
 }

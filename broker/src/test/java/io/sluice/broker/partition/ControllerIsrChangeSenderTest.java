@@ -199,6 +199,12 @@ class ControllerIsrChangeSenderTest {
         }
 
         @Override
+        public CompletableFuture<List<io.sluice.broker.metadata.PreferredElection>> electPreferredLeaders(
+                List<TopicPartition> partitions) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
         public CompletableFuture<Long> allocateProducerIds(int blockSize) {
             throw new UnsupportedOperationException();
         }

@@ -3,6 +3,7 @@ package io.sluice.broker.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.broker.controller.LeaderBalanceConfig;
 import io.sluice.broker.controller.QuorumConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -150,5 +151,20 @@ class BrokerConfigTest {
         assertThatThrownBy(() -> BrokerConfig.of(Map.of("node.id", "2", "controller.quorum.voters", "1@a:1,2@b:2",
                 "controller.quorum.observer.address", "d:4")))
                 .hasMessageStartingWith("controller.quorum.observer.address").hasMessageContaining("is one of the voters");
+    }
+
+    @Test
+    void theLeaderRebalanceKeysHaveKafkasDefaultsAndRefuseBadValuesByName() {
+        assertThat(LeaderBalanceConfig.from(BrokerConfig.of(Map.of()))).isEqualTo(LeaderBalanceConfig.DEFAULT);
+        assertThat(LeaderBalanceConfig.DEFAULT).isEqualTo(new LeaderBalanceConfig(true, 300_000, 10));
+        assertThat(LeaderBalanceConfig.from(BrokerConfig.of(Map.of("auto.leader.rebalance.enable", "false",
+                "leader.imbalance.check.interval.seconds", "5", "leader.imbalance.per.broker.percentage", "0"))))
+                .isEqualTo(new LeaderBalanceConfig(false, 5_000, 0));
+        assertThatThrownBy(() -> BrokerConfig.of(Map.of("auto.leader.rebalance.enable", "yes")))
+                .hasMessageStartingWith("auto.leader.rebalance.enable").hasMessageContaining("true or false");
+        assertThatThrownBy(() -> BrokerConfig.of(Map.of("leader.imbalance.check.interval.seconds", "0")))
+                .hasMessageStartingWith("leader.imbalance.check.interval.seconds").hasMessageContaining("1..86400");
+        assertThatThrownBy(() -> BrokerConfig.of(Map.of("leader.imbalance.per.broker.percentage", "101")))
+                .hasMessageStartingWith("leader.imbalance.per.broker.percentage").hasMessageContaining("0..100");
     }
 }

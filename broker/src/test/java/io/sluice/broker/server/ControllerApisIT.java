@@ -1,6 +1,7 @@
 package io.sluice.broker.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import io.sluice.broker.metadata.BrokerRegistration;
@@ -16,6 +17,11 @@ import io.sluice.proto.message.BrokerHeartbeatRequest;
 import io.sluice.proto.message.BrokerHeartbeatResponse;
 import io.sluice.proto.message.BrokerRegistrationRequest;
 import io.sluice.proto.message.BrokerRegistrationResponse;
+import io.sluice.proto.message.ElectLeadersPartitionResult;
+import io.sluice.proto.message.ElectLeadersRequest;
+import io.sluice.proto.message.ElectLeadersResponse;
+import io.sluice.proto.message.ElectLeadersTopic;
+import io.sluice.proto.message.ElectLeadersTopicResult;
 import io.sluice.proto.message.ErrorCode;
 import io.sluice.proto.message.Request;
 import io.sluice.proto.message.Response;
@@ -116,6 +122,36 @@ class ControllerApisIT {
         assertThat(stale.getPartitionEpoch()).isEqualTo(p.partitionEpoch() + 1); // the current one, to retry with
         assertThat(alter(epoch, p.leaderEpoch() + 1, first.getPartitionEpoch()).getErrorCode())
                 .isEqualTo(ErrorCode.UNKNOWN_LEADER_EPOCH);
+    }
+
+    @Test
+    void electLeadersAnswersPerPartitionAndUnknownTopicsAtTopicLevel() throws Exception {
+        broker.broker().metadata().createTopic("led", 2, 1, Map.of()).join();
+        Request.Builder request = Request.newBuilder().setElectLeaders(ElectLeadersRequest.newBuilder()
+                .addTopics(ElectLeadersTopic.newBuilder().setName("led").addPartitions(1).addPartitions(-1)
+                        .addPartitions(7).addPartitions(1))
+                .addTopics(ElectLeadersTopic.newBuilder().setName("nope").addPartitions(0))
+                .addTopics(ElectLeadersTopic.newBuilder().setName("bad name!")));
+        try (InboundFrame<Response> f = broker.connection().call(request)) {
+            ElectLeadersResponse r = f.message().getElectLeaders();
+            assertThat(r.getTopicsList()).extracting(ElectLeadersTopicResult::getName, ElectLeadersTopicResult::getErrorCode)
+                    .containsExactly(tuple("led", ErrorCode.NONE), tuple("nope", ErrorCode.UNKNOWN_TOPIC_OR_PARTITION),
+                            tuple("bad name!", ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+            // Each partition once, a negative number refused here, an unknown one by the controller.
+            assertThat(r.getTopics(0).getPartitionsList()).extracting(ElectLeadersPartitionResult::getPartition,
+                    ElectLeadersPartitionResult::getErrorCode).containsExactly(
+                    tuple(-1, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION),
+                    tuple(1, ErrorCode.ELECTION_NOT_NEEDED),
+                    tuple(7, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+        }
+        // Everything: the one-replica partitions are led by their only, preferred, replica already.
+        try (InboundFrame<Response> f = broker.connection().call(Request.newBuilder().setElectLeaders(
+                ElectLeadersRequest.newBuilder().setAllTopicPartitions(true)))) {
+            ElectLeadersResponse r = f.message().getElectLeaders();
+            assertThat(r.getTopicsList()).extracting(ElectLeadersTopicResult::getName).contains("led");
+            assertThat(r.getTopicsList()).flatExtracting(ElectLeadersTopicResult::getPartitionsList)
+                    .extracting(ElectLeadersPartitionResult::getErrorCode).containsOnly(ErrorCode.ELECTION_NOT_NEEDED);
+        }
     }
 
     private AlterPartitionPartitionResponse alter(long brokerEpoch, int leaderEpoch, int partitionEpoch)

@@ -13,6 +13,11 @@ import io.sluice.proto.frame.InboundFrame;
 import io.sluice.proto.message.CreatableTopic;
 import io.sluice.proto.message.CreateTopicsRequest;
 import io.sluice.proto.message.DeleteTopicsRequest;
+import io.sluice.proto.message.ElectLeadersPartitionResult;
+import io.sluice.proto.message.ElectLeadersRequest;
+import io.sluice.proto.message.ElectLeadersResponse;
+import io.sluice.proto.message.ElectLeadersTopic;
+import io.sluice.proto.message.ElectLeadersTopicResult;
 import io.sluice.proto.message.ErrorCode;
 import io.sluice.proto.message.MetadataRequest;
 import io.sluice.proto.message.MetadataResponse;
@@ -112,6 +117,46 @@ public final class Admin implements AutoCloseable {
         Cluster cluster = client.cluster();
         Node controller = cluster.node(cluster.controllerId());
         return controller != null ? client.send(controller, request, timeoutMs) : client.sendAny(request, timeoutMs);
+    }
+
+    /**
+     * Preferred leader election (Kafka's {@code kafka-leader-election.sh --election-type PREFERRED}): moves each
+     * partition's leadership to its preferred replica, the first of its replicas, where that one is live and in the
+     * ISR. Sent to the controller when metadata names one (any broker would pass it on through the quorum).
+     *
+     * @param partitions per topic, the partition numbers (empty: every partition of the topic); null: every
+     *                   partition of every topic
+     * @return one result per partition, by topic in the order given, then by partition
+     * @throws UnknownTopicException when a named topic does not exist
+     * @throws IllegalArgumentException for an illegal topic name or a negative partition
+     */
+    public List<LeaderElectionResult> electPreferredLeaders(Map<String, ? extends Collection<Integer>> partitions) {
+        ElectLeadersRequest.Builder req = ElectLeadersRequest.newBuilder()
+                .setAllTopicPartitions(partitions == null);
+        if (partitions != null) {
+            partitions.forEach((topic, ps) -> {
+                for (int p : ps) {
+                    new io.sluice.proto.TopicPartition(topic, p); // checks the name and number before sending
+                }
+                req.addTopics(ElectLeadersTopic.newBuilder().setName(topic).addAllPartitions(ps));
+            });
+        }
+        ElectLeadersResponse response = Futures.get(client.withRetries(timeoutMs, () -> sendToController(
+                Request.newBuilder().setElectLeaders(req.clone())).thenApply(f -> parse(f, Response::getElectLeaders))),
+                timeoutMs + 1000L, "ElectLeaders");
+        List<LeaderElectionResult> out = new ArrayList<>();
+        for (ElectLeadersTopicResult t : response.getTopicsList()) {
+            if (t.getErrorCode() != ErrorCode.NONE) {
+                throw Errors.of(t.getErrorCode(), "elect leaders of topic " + t.getName(), t.getErrorMessage());
+            }
+            List<ElectLeadersPartitionResult> ps = new ArrayList<>(t.getPartitionsList());
+            ps.sort(java.util.Comparator.comparingInt(ElectLeadersPartitionResult::getPartition));
+            for (ElectLeadersPartitionResult p : ps) {
+                out.add(new LeaderElectionResult(new io.sluice.proto.TopicPartition(t.getName(), p.getPartition()),
+                        p.getErrorCode(), p.getErrorMessage()));
+            }
+        }
+        return out;
     }
 
     /** The names of all topics, internal ones ({@code __consumer_offsets}) included, sorted. */

@@ -11,18 +11,20 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
 /**
- * {@code bin/sluice-topics --bootstrap H:P create|list|describe|delete ...}: topic administration. Exit codes: 0 done,
- * 1 failure (one line on stderr: unreachable broker, unknown topic, topic exists, a config the broker refuses), 2 usage
- * error. {@code --bootstrap} and {@code --request-timeout-ms} may come before or after the subcommand.
+ * {@code bin/sluice-topics --bootstrap H:P create|list|describe|delete|elect-leaders ...}: topic administration and
+ * preferred leader election. Exit codes: 0 done, 1 failure (one line on stderr: unreachable broker, unknown topic,
+ * topic exists, a config the broker refuses, a partition whose preferred replica could not lead), 2 usage error. {@code --bootstrap} and {@code --request-timeout-ms} may come before or after the subcommand.
  */
 @Command(name = "sluice-topics", mixinStandardHelpOptions = true, version = "sluice-topics 0.1.0",
-        description = "Creates, lists, describes and deletes topics.",
-        subcommands = {CreateTopic.class, ListTopics.class, DescribeTopics.class, DeleteTopic.class},
+        description = "Creates, lists, describes and deletes topics, and moves leaderships back to preferred replicas.",
+        subcommands = {CreateTopic.class, ListTopics.class, DescribeTopics.class, DeleteTopic.class,
+                ElectLeaders.class},
         footer = {"", "Examples:",
                 "  sluice-topics --bootstrap 127.0.0.1:9292 create --topic orders --partitions 3",
                 "  sluice-topics --bootstrap 127.0.0.1:9292 list",
                 "  sluice-topics --bootstrap 127.0.0.1:9292 describe --topic orders",
-                "  sluice-topics --bootstrap 127.0.0.1:9292 delete --topic orders"})
+                "  sluice-topics --bootstrap 127.0.0.1:9292 delete --topic orders",
+                "  sluice-topics --bootstrap 127.0.0.1:9292 elect-leaders --topic orders"})
 public final class SluiceTopics implements Runnable {
     @CommandLine.Spec
     CommandSpec spec;
@@ -38,7 +40,7 @@ public final class SluiceTopics implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "say create, list, describe or delete");
+        throw new CommandLine.ParameterException(spec.commandLine(), "say create, list, describe, delete or elect-leaders");
     }
 
     /** An admin client for the subcommand {@code sub}, after checking the shared options. */

@@ -1,11 +1,15 @@
 package io.sluice.client.tools.topics;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.client.admin.LeaderElectionResult;
 import io.sluice.client.admin.TopicDescription;
 import io.sluice.client.metadata.PartitionInfo;
 import io.sluice.client.testing.MiniBroker;
+import io.sluice.client.tools.ToolException;
 import io.sluice.proto.TopicPartition;
+import io.sluice.proto.message.ErrorCode;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -37,7 +41,7 @@ class SluiceTopicsTest {
     @Test
     void usageErrorsExitWithTwoAndNameTheFlag() {
         assertThat(run("--bootstrap", "h:1")).isEqualTo(2);
-        assertThat(err()).contains("create, list, describe or delete");
+        assertThat(err()).contains("create, list, describe, delete or elect-leaders");
         reset();
         assertThat(run("list")).isEqualTo(2);
         assertThat(err()).contains("--bootstrap");
@@ -120,6 +124,53 @@ class SluiceTopicsTest {
                 "          0       1      3  1,2,3     1,2,3          0     1200  1200",
                 "          1       2     12  2,3,1     2,3            0        7     5",
                 "          2    none      4  3,1,2     -              -        -     -",
+                ""));
+    }
+
+    @Test
+    void electLeadersNeedsEitherATopicOrAllPartitions() {
+        assertThat(run("--bootstrap", "h:1", "elect-leaders")).isEqualTo(2);
+        assertThat(err()).contains("--topic TOPIC or --all-topic-partitions");
+        reset();
+        assertThat(run("--bootstrap", "h:1", "elect-leaders", "--topic", "t", "--all-topic-partitions")).isEqualTo(2);
+        assertThat(err()).contains("--topic TOPIC or --all-topic-partitions");
+        reset();
+        assertThat(run("--bootstrap", "h:1", "elect-leaders", "--all-topic-partitions", "--partition", "1"))
+                .isEqualTo(2);
+        assertThat(err()).contains("--partition goes with --topic");
+        reset();
+        assertThat(run("--bootstrap", "h:1", "elect-leaders", "--topic", "t", "--partition", "-1")).isEqualTo(2);
+        assertThat(err()).contains("--partition must not be negative");
+        reset();
+        assertThat(run("--bootstrap", "h:1", "elect-leaders", "--topic", "a b", "--partition", "0")).isEqualTo(2);
+        assertThat(err()).contains("--topic: illegal topic name 'a b'");
+        reset();
+        assertThat(run("--help")).isZero();
+        assertThat(out()).contains("elect-leaders");
+    }
+
+    @Test
+    void electLeadersPrintsKafkasLinesAndFailsWhenAPartitionCouldNotBeElected() {
+        List<LeaderElectionResult> ok = List.of(
+                new LeaderElectionResult(new TopicPartition("orders", 0), ErrorCode.NONE, ""),
+                new LeaderElectionResult(new TopicPartition("orders", 1), ErrorCode.ELECTION_NOT_NEEDED, "leads"),
+                new LeaderElectionResult(new TopicPartition("orders", 2), ErrorCode.NONE, ""));
+        assertThat(ElectLeaders.print(ok, new PrintStream(out, true, StandardCharsets.UTF_8))).isZero();
+        assertThat(out()).isEqualTo(String.join("\n",
+                "Successfully completed leader election (PREFERRED) for partitions orders-0, orders-2",
+                "Valid replica already elected for partitions orders-1",
+                ""));
+        reset();
+        List<LeaderElectionResult> failed = List.of(
+                new LeaderElectionResult(new TopicPartition("orders", 0), ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE,
+                        "orders-0: its preferred replica 1 is not in the ISR [2, 3]"),
+                new LeaderElectionResult(new TopicPartition("orders", 1), ErrorCode.NONE, ""));
+        assertThatThrownBy(() -> ElectLeaders.print(failed, new PrintStream(out, true, StandardCharsets.UTF_8)))
+                .isInstanceOf(ToolException.class).hasMessage("1 of 2 partitions could not be elected");
+        assertThat(out()).isEqualTo(String.join("\n",
+                "Successfully completed leader election (PREFERRED) for partitions orders-1",
+                "Error completing leader election (PREFERRED) for partition: orders-0: PREFERRED_LEADER_NOT_AVAILABLE"
+                        + " (orders-0: its preferred replica 1 is not in the ISR [2, 3])",
                 ""));
     }
 }
