@@ -54,6 +54,8 @@ import org.slf4j.LoggerFactory;
  */
 final class ReplicaFetcher implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(ReplicaFetcher.class);
+    /** The retry of a partition whose leader does not know its own election yet (UNKNOWN_LEADER_EPOCH). */
+    static final long LEADER_CATCH_UP_RETRY_MS = 20;
 
     private final int nodeId;
     private final int leaderId;
@@ -273,7 +275,8 @@ final class ReplicaFetcher implements Runnable {
                         continue;
                     }
                     if (p.getErrorCode() != ErrorCode.NONE) {
-                        backOff(s, "OffsetsForLeaderEpoch: " + p.getErrorCode() + " " + p.getErrorMessage());
+                        backOff(s, p.getErrorCode(), "OffsetsForLeaderEpoch: " + p.getErrorCode() + " "
+                                + p.getErrorMessage());
                         continue;
                     }
                     applyTruncation(s, new EpochEndOffset(p.getLeaderEpoch(), p.getEndOffset()));
@@ -381,13 +384,25 @@ final class ReplicaFetcher implements Runnable {
                     s.truncating = true;
                 }
             }
-            default -> backOff(s, "fetch: " + p.getErrorCode() + " " + p.getErrorMessage());
+            default -> backOff(s, p.getErrorCode(), "fetch: " + p.getErrorCode() + " " + p.getErrorMessage());
         }
     }
 
     private void backOff(PartitionFetchState s, String why) {
+        backOff(s, ErrorCode.NONE, why);
+    }
+
+    /**
+     * Puts the partition in back-off for {@code replica.fetch.backoff.ms}, or for at most
+     * {@value #LEADER_CATCH_UP_RETRY_MS} ms after UNKNOWN_LEADER_EPOCH: that leader has not yet applied the election
+     * this follower already knows about, which takes milliseconds, and a whole back-off there (Kafka's fetcher
+     * waits one) held acks=all up to a second after every failover whose new leader was a little behind.
+     */
+    private void backOff(PartitionFetchState s, ErrorCode error, String why) {
+        long delay = error == ErrorCode.UNKNOWN_LEADER_EPOCH
+                ? Math.min(settings.backoffMs(), LEADER_CATCH_UP_RETRY_MS) : settings.backoffMs();
         log.info("{}: fetcher from broker {}: {}; retrying in {} ms", s.partition.topicPartition(), leaderId, why,
-                settings.backoffMs());
-        s.backoffUntilMs = clock.milliseconds() + settings.backoffMs();
+                delay);
+        s.backoffUntilMs = clock.milliseconds() + delay;
     }
 }

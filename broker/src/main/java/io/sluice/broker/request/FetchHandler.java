@@ -132,10 +132,7 @@ final class FetchHandler implements RequestHandler {
                         .setLogStartOffset(partition.logStartOffset())
                         .setLogEndOffset(partition.logEndOffset())
                         .setLeaderEpoch(partition.leaderEpoch());
-                error = checkRole(partition, replicaId);
-                if (!error.isError()) {
-                    error = checkEpoch(partition, w.request.getCurrentLeaderEpoch());
-                }
+                error = checkLeader(partition, replicaId, w.request.getCurrentLeaderEpoch());
                 if (!error.isError() && remaining > 0) {
                     int partitionMax = w.request.getPartitionMaxBytes() > 0 ? w.request.getPartitionMaxBytes() : Integer.MAX_VALUE;
                     int limit = (int) Math.min(partitionMax, remaining);
@@ -170,8 +167,20 @@ final class FetchHandler implements RequestHandler {
         return reads;
     }
 
+    /**
+     * Whether this broker may answer a request for {@code partition} as its leader at {@code requestEpoch} (-1: any),
+     * checked in Kafka's order: the epoch first, then the role. A request at a newer epoch than this broker knows is
+     * UNKNOWN_LEADER_EPOCH even when this broker still follows: it is the new leader whose metadata has not arrived
+     * yet (a few milliseconds after an election), and the requester retries soon instead of treating it as a broker
+     * that does not lead (NOT_LEADER_OR_FOLLOWER).
+     */
+    static ApiError checkLeader(Partition partition, int replicaId, int requestEpoch) {
+        ApiError error = checkEpoch(partition, requestEpoch);
+        return error.isError() ? error : checkRole(partition, replicaId);
+    }
+
     /** NOT_LEADER_OR_FOLLOWER on a follower; INVALID_REQUEST for a follower fetch from a broker not a replica. */
-    static ApiError checkRole(Partition partition, int replicaId) {
+    private static ApiError checkRole(Partition partition, int replicaId) {
         if (!partition.isLeader()) {
             return ApiError.of(ErrorCode.NOT_LEADER_OR_FOLLOWER, partition.topicPartition() + ": this broker follows broker "
                     + partition.leaderId() + " at leader epoch " + partition.leaderEpoch());
@@ -184,7 +193,7 @@ final class FetchHandler implements RequestHandler {
     }
 
     /** FENCED_ or UNKNOWN_LEADER_EPOCH when a request names an epoch (≥ 0) other than the partition's. */
-    static ApiError checkEpoch(Partition partition, int requestEpoch) {
+    private static ApiError checkEpoch(Partition partition, int requestEpoch) {
         if (requestEpoch < 0 || requestEpoch == partition.leaderEpoch()) {
             return ApiError.NONE;
         }

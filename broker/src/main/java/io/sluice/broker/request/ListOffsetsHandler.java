@@ -58,10 +58,7 @@ final class ListOffsetsHandler implements RequestHandler {
             return r.setErrorCode(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION).setErrorMessage("this broker does not host " + tp);
         }
         r.setLeaderEpoch(partition.leaderEpoch());
-        ApiError epochError = FetchHandler.checkRole(partition, -1);
-        if (!epochError.isError()) {
-            epochError = FetchHandler.checkEpoch(partition, p.getCurrentLeaderEpoch());
-        }
+        ApiError epochError = FetchHandler.checkLeader(partition, -1, p.getCurrentLeaderEpoch());
         if (epochError.isError()) {
             return r.setErrorCode(epochError.code()).setErrorMessage(epochError.message());
         }

@@ -49,10 +49,7 @@ final class OffsetsForLeaderEpochHandler implements RequestHandler {
                 if (partition == null) {
                     error = ApiError.of(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "this broker does not host " + tp);
                 } else {
-                    error = FetchHandler.checkRole(partition, request.getReplicaId());
-                    if (!error.isError()) {
-                        error = FetchHandler.checkEpoch(partition, p.getCurrentLeaderEpoch());
-                    }
+                    error = FetchHandler.checkLeader(partition, request.getReplicaId(), p.getCurrentLeaderEpoch());
                 }
                 if (error.isError()) {
                     context.countError(error.code());

@@ -177,6 +177,12 @@ class ReplicationIT {
         assertThat(partition(1).log().epochEntries()).containsExactly(new EpochEntry(1, 0), new EpochEntry(2, 30));
         assertThat(partition(1).log().epochEntries()).isEqualTo(partition(2).log().epochEntries());
         assertThat(produce(1, 1, TestBatches.batch(0, 1, 10, 1)).getErrorCode()).isEqualTo(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+
+        // A follower asked at a newer epoch than it knows may be the new leader whose metadata has not arrived:
+        // UNKNOWN_LEADER_EPOCH (its fetchers retry within milliseconds), checked before its role, as Kafka does.
+        assertThat(followerFetch(1, 2, 3, 35).getErrorCode()).isEqualTo(ErrorCode.UNKNOWN_LEADER_EPOCH);
+        assertThat(followerFetch(1, 2, 2, 35).getErrorCode()).isEqualTo(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+        assertThat(followerFetch(1, 2, 1, 35).getErrorCode()).isEqualTo(ErrorCode.FENCED_LEADER_EPOCH);
     }
 
     @Test
