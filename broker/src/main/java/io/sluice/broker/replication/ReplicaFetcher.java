@@ -87,6 +87,8 @@ final class ReplicaFetcher implements Runnable {
         final int epoch;
         boolean truncating = true;
         long backoffUntilMs;
+        /** UNKNOWN_LEADER_EPOCH answers so far at this epoch: each doubles the next quick retry. */
+        int catchUpRetries;
 
         PartitionFetchState(Partition partition, int epoch) {
             this.partition = partition;
@@ -169,9 +171,22 @@ final class ReplicaFetcher implements Runnable {
         }
         if (!truncating.isEmpty()) {
             truncate(truncating);
+            // A partition that settled its truncation joins this round's fetch instead of waiting out the long poll
+            // of the others (replica.fetch.wait.max.ms): after a failover that is the partition acks=all waits for.
+            long after = clock.milliseconds();
+            for (PartitionFetchState s : truncating) {
+                if (partitions.get(s.partition.topicPartition()) != s) {
+                    continue;
+                }
+                if (!s.ready(after)) {
+                    nextReady = Math.min(nextReady, s.backoffUntilMs);
+                } else if (!s.truncating) {
+                    fetching.add(s);
+                }
+            }
         }
         if (!fetching.isEmpty()) {
-            fetch(fetching);
+            fetch(fetching, nextReady);
         }
     }
 
@@ -303,7 +318,12 @@ final class ReplicaFetcher implements Runnable {
 
     // ---------------------------------------------------------------- fetching
 
-    private void fetch(List<PartitionFetchState> states) throws InterruptedException {
+    /**
+     * One fetch of {@code states}. It waits at the leader for data at most {@code replica.fetch.wait.max.ms}, and no
+     * later than {@code nextReadyMs}, when a partition in back-off is due again (a short retry must not wait out a
+     * long poll of partitions with nothing new).
+     */
+    private void fetch(List<PartitionFetchState> states, long nextReadyMs) throws InterruptedException {
         Map<String, FetchTopic.Builder> topics = new LinkedHashMap<>();
         Map<TopicPartition, Long> offsets = new LinkedHashMap<>();
         for (PartitionFetchState s : states) {
@@ -315,11 +335,12 @@ final class ReplicaFetcher implements Runnable {
                             .setPartitionMaxBytes(settings.partitionMaxBytes()).setCurrentLeaderEpoch(s.epoch)
                             .setLogStartOffset(s.partition.logStartOffset()));
         }
-        FetchRequest.Builder body = FetchRequest.newBuilder().setReplicaId(nodeId).setMaxWaitMs(settings.maxWaitMs())
+        int maxWaitMs = (int) Math.max(0, Math.min(settings.maxWaitMs(), nextReadyMs - clock.milliseconds()));
+        FetchRequest.Builder body = FetchRequest.newBuilder().setReplicaId(nodeId).setMaxWaitMs(maxWaitMs)
                 .setMinBytes(settings.minBytes()).setMaxBytes(settings.responseMaxBytes());
         topics.values().forEach(body::addTopics);
         InboundFrame<Response> frame = call(Request.newBuilder().setFetch(body),
-                settings.maxWaitMs() + (long) settings.requestTimeoutMs());
+                maxWaitMs + (long) settings.requestTimeoutMs());
         if (frame == null) {
             return;
         }
@@ -393,14 +414,16 @@ final class ReplicaFetcher implements Runnable {
     }
 
     /**
-     * Puts the partition in back-off for {@code replica.fetch.backoff.ms}, or for at most
-     * {@value #LEADER_CATCH_UP_RETRY_MS} ms after UNKNOWN_LEADER_EPOCH: that leader has not yet applied the election
-     * this follower already knows about, which takes milliseconds, and a whole back-off there (Kafka's fetcher
-     * waits one) held acks=all up to a second after every failover whose new leader was a little behind.
+     * Puts the partition in back-off for {@code replica.fetch.backoff.ms}, or, after UNKNOWN_LEADER_EPOCH, for
+     * {@value #LEADER_CATCH_UP_RETRY_MS} ms doubling with each such answer at this epoch (up to the back-off): that
+     * leader has not yet applied the election this follower already knows about, which takes milliseconds, and a
+     * whole back-off there (Kafka's fetcher waits one) held acks=all up to a second after every failover whose new
+     * leader was a little behind.
      */
     private void backOff(PartitionFetchState s, ErrorCode error, String why) {
         long delay = error == ErrorCode.UNKNOWN_LEADER_EPOCH
-                ? Math.min(settings.backoffMs(), LEADER_CATCH_UP_RETRY_MS) : settings.backoffMs();
+                ? Math.min(settings.backoffMs(), LEADER_CATCH_UP_RETRY_MS << Math.min(s.catchUpRetries++, 10))
+                : settings.backoffMs();
         log.info("{}: fetcher from broker {}: {}; retrying in {} ms", s.partition.topicPartition(), leaderId, why,
                 delay);
         s.backoffUntilMs = clock.milliseconds() + delay;
