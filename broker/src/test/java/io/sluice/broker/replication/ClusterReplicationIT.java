@@ -13,9 +13,6 @@ import io.sluice.broker.server.BrokerConfig;
 import io.sluice.broker.server.SluiceBroker;
 import io.sluice.broker.testing.LogBytes;
 import io.sluice.broker.testing.TestCluster;
-import io.sluice.client.consumer.Consumer;
-import io.sluice.client.consumer.ConsumerConfig;
-import io.sluice.client.consumer.ConsumerRecord;
 import io.sluice.client.errors.NotEnoughReplicasException;
 import io.sluice.client.producer.Producer;
 import io.sluice.client.producer.ProducerConfig;
@@ -24,7 +21,6 @@ import io.sluice.client.tools.topics.SluiceTopics;
 import io.sluice.proto.TopicPartition;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,7 +30,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.StringJoiner;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -174,7 +169,7 @@ class ClusterReplicationIT {
         // sluice-topics describe against the cluster shows the same leader, replicas and ISR.
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = SluiceTopics.run(new String[] {"--bootstrap", bootstrap(), "describe", "--topic", TOPIC},
+        int code = SluiceTopics.run(new String[] {"--bootstrap", cluster.bootstrap(), "describe", "--topic", TOPIC},
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         String described = out.toString(StandardCharsets.UTF_8);
         log.info("sluice-topics describe:\n{}", described);
@@ -298,7 +293,7 @@ class ClusterReplicationIT {
 
     private Producer producer(int retries) {
         Map<String, Object> settings = new HashMap<>();
-        settings.put(ProducerConfig.BOOTSTRAP_SERVERS, bootstrap());
+        settings.put(ProducerConfig.BOOTSTRAP_SERVERS, cluster.bootstrap());
         settings.put(ProducerConfig.ACKS, "all");
         settings.put(ProducerConfig.ENABLE_IDEMPOTENCE, "true");
         settings.put(ProducerConfig.RETRIES, Integer.toString(retries));
@@ -309,12 +304,6 @@ class ClusterReplicationIT {
         Producer producer = Producer.create(settings);
         closeables.add(producer);
         return producer;
-    }
-
-    private String bootstrap() {
-        StringJoiner j = new StringJoiner(",");
-        cluster.running().values().forEach(b -> j.add(b.bootstrap()));
-        return j.toString();
     }
 
     private final Set<Long> ackedTwice = ConcurrentHashMap.newKeySet();
@@ -335,22 +324,7 @@ class ClusterReplicationIT {
     /** Every record of {@code tp} below the leader's high watermark, by offset, read with the consumer. */
     private Map<Long, String> readAll(TopicPartition tp, int leader) {
         long end = cluster.broker(leader).replicaManager().partition(tp).highWatermark();
-        Map<Long, String> read = new HashMap<>();
-        try (Consumer consumer = Consumer.create(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS, bootstrap()))) {
-            consumer.assign(List.of(tp));
-            consumer.seekToBeginning(List.of(tp));
-            long deadline = System.nanoTime() + PATIENCE.toNanos();
-            while (consumer.position(tp) < end && System.nanoTime() < deadline) {
-                for (ConsumerRecord r : consumer.poll(Duration.ofMillis(500))) {
-                    ByteBuffer v = r.value();
-                    byte[] b = new byte[v.remaining()];
-                    v.get(b);
-                    assertThat(read.put(r.offset(), new String(b, StandardCharsets.UTF_8)))
-                            .as("offset %d read twice", r.offset()).isNull();
-                }
-            }
-        }
-        return read;
+        return cluster.readAll(tp, end, PATIENCE);
     }
 
     /** Waits until every replica's log end and high watermark equal the leader's, then compares their bytes. */

@@ -10,9 +10,6 @@ import io.sluice.broker.partition.Partition;
 import io.sluice.broker.server.BrokerConfig;
 import io.sluice.broker.server.SluiceBroker;
 import io.sluice.broker.testing.TestCluster;
-import io.sluice.client.consumer.Consumer;
-import io.sluice.client.consumer.ConsumerConfig;
-import io.sluice.client.consumer.ConsumerRecord;
 import io.sluice.client.producer.Producer;
 import io.sluice.client.producer.ProducerConfig;
 import io.sluice.client.producer.RecordMetadata;
@@ -20,7 +17,6 @@ import io.sluice.client.tools.topics.SluiceTopics;
 import io.sluice.proto.TopicPartition;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,7 +25,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.StringJoiner;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -185,7 +180,7 @@ class PreferredLeaderIT {
     }
 
     private Result electLeaders(String... args) {
-        List<String> all = new ArrayList<>(List.of("--bootstrap", bootstrap(), "elect-leaders"));
+        List<String> all = new ArrayList<>(List.of("--bootstrap", cluster.bootstrap(), "elect-leaders"));
         all.addAll(List.of(args));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -231,12 +226,6 @@ class PreferredLeaderIT {
         return true;
     }
 
-    private String bootstrap() {
-        StringJoiner j = new StringJoiner(",");
-        cluster.running().values().forEach(b -> j.add(b.bootstrap()));
-        return j.toString();
-    }
-
     private long ackedCount() {
         return acked.values().stream().mapToLong(Map::size).sum();
     }
@@ -258,22 +247,7 @@ class PreferredLeaderIT {
         long end = await().atMost(PATIENCE).until(
                 () -> cluster.broker(leader).replicaManager().partition(tp).highWatermark(),
                 hw -> hw >= acked.getOrDefault(tp, Map.of()).size());
-        Map<Long, String> read = new HashMap<>();
-        try (Consumer consumer = Consumer.create(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS, bootstrap()))) {
-            consumer.assign(List.of(tp));
-            consumer.seekToBeginning(List.of(tp));
-            long deadline = System.nanoTime() + PATIENCE.toNanos();
-            while (consumer.position(tp) < end && System.nanoTime() < deadline) {
-                for (ConsumerRecord r : consumer.poll(Duration.ofMillis(500))) {
-                    ByteBuffer v = r.value();
-                    byte[] b = new byte[v.remaining()];
-                    v.get(b);
-                    assertThat(read.put(r.offset(), new String(b, StandardCharsets.UTF_8)))
-                            .as("offset %d read twice", r.offset()).isNull();
-                }
-            }
-        }
-        return read;
+        return cluster.readAll(tp, end, PATIENCE);
     }
 
     /**
@@ -287,7 +261,7 @@ class PreferredLeaderIT {
 
         Writer() {
             Map<String, Object> settings = new HashMap<>();
-            settings.put(ProducerConfig.BOOTSTRAP_SERVERS, bootstrap());
+            settings.put(ProducerConfig.BOOTSTRAP_SERVERS, cluster.bootstrap());
             settings.put(ProducerConfig.ACKS, "all");
             settings.put(ProducerConfig.ENABLE_IDEMPOTENCE, "true");
             settings.put(ProducerConfig.RETRIES, Integer.toString(Integer.MAX_VALUE));

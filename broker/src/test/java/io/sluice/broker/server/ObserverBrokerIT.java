@@ -30,7 +30,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.StringJoiner;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -180,7 +179,7 @@ class ObserverBrokerIT {
 
     private void produce(TopicPartition tp, int records) throws Exception {
         Producer producer = Producer.create(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS, bootstrap(),
+                ProducerConfig.BOOTSTRAP_SERVERS, cluster.bootstrap(),
                 ProducerConfig.ACKS, "all",
                 ProducerConfig.RETRY_BACKOFF_MS, "50",
                 ProducerConfig.DELIVERY_TIMEOUT_MS, "60000"));
@@ -192,12 +191,6 @@ class ObserverBrokerIT {
         }
         producer.flush();
         CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
-    }
-
-    private String bootstrap() {
-        StringJoiner j = new StringJoiner(",");
-        cluster.running().values().forEach(b -> j.add(b.bootstrap()));
-        return j.toString();
     }
 
     private MetadataResponse metadata(int id) throws Exception {

@@ -1,6 +1,13 @@
 package io.sluice.broker.testing;
 
 import io.sluice.broker.server.BrokerConfig;
+import io.sluice.client.consumer.Consumer;
+import io.sluice.client.consumer.ConsumerConfig;
+import io.sluice.client.consumer.ConsumerRecord;
+import io.sluice.proto.TopicPartition;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import io.sluice.broker.server.SluiceBroker;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -110,6 +117,37 @@ public final class TestCluster implements AutoCloseable {
 
     public Map<Integer, SluiceBroker> running() {
         return Map.copyOf(running);
+    }
+
+    /** The running brokers' listeners, as a client's {@code bootstrap.servers}. */
+    public String bootstrap() {
+        StringJoiner j = new StringJoiner(",");
+        running.values().forEach(b -> j.add(b.bootstrap()));
+        return j.toString();
+    }
+
+    /**
+     * Every record of {@code tp} from offset 0 up to {@code end}, read with a consumer: its value as UTF-8, by
+     * offset. Fails on an offset read twice; returns what it read when {@code patience} runs out first.
+     */
+    public Map<Long, String> readAll(TopicPartition tp, long end, Duration patience) {
+        Map<Long, String> read = new HashMap<>();
+        try (Consumer consumer = Consumer.create(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS, bootstrap()))) {
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            long deadline = System.nanoTime() + patience.toNanos();
+            while (consumer.position(tp) < end && System.nanoTime() < deadline) {
+                for (ConsumerRecord r : consumer.poll(Duration.ofMillis(500))) {
+                    ByteBuffer v = r.value();
+                    byte[] b = new byte[v.remaining()];
+                    v.get(b);
+                    if (read.put(r.offset(), new String(b, StandardCharsets.UTF_8)) != null) {
+                        throw new AssertionError(tp + ": offset " + r.offset() + " read twice");
+                    }
+                }
+            }
+        }
+        return read;
     }
 
     /** The running broker that is the active controller now, or null during an election. */
