@@ -27,9 +27,7 @@ import io.sluice.proto.message.Request;
 import io.sluice.proto.message.Response;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.StringJoiner;
@@ -52,7 +50,6 @@ class CoordinatorFailoverIT {
     @TempDir
     Path dir;
     private TestCluster cluster;
-    private final List<AutoCloseable> closeables = new ArrayList<>();
 
     @BeforeEach
     void start() {
@@ -63,10 +60,7 @@ class CoordinatorFailoverIT {
     }
 
     @AfterEach
-    void stop() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
+    void stop() {
         cluster.close();
     }
 
@@ -172,7 +166,7 @@ class CoordinatorFailoverIT {
         settings.put(ConsumerConfig.RETRY_BACKOFF_MS, "50");
         settings.put(ConsumerConfig.REQUEST_TIMEOUT_MS, "30000");
         Consumer consumer = Consumer.create(settings);
-        closeables.add(consumer);
+        cluster.closeLater(consumer);
         return consumer;
     }
 }

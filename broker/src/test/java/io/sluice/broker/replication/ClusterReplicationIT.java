@@ -58,7 +58,6 @@ class ClusterReplicationIT {
     @TempDir
     Path dir;
     private TestCluster cluster;
-    private final List<AutoCloseable> closeables = new ArrayList<>();
 
     @BeforeEach
     void start() {
@@ -69,10 +68,7 @@ class ClusterReplicationIT {
     }
 
     @AfterEach
-    void stop() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
+    void stop() {
         cluster.close();
     }
 
@@ -302,7 +298,7 @@ class ClusterReplicationIT {
         settings.put(ProducerConfig.DELIVERY_TIMEOUT_MS, "60000");
         settings.put(ProducerConfig.LINGER_MS, "1");
         Producer producer = Producer.create(settings);
-        closeables.add(producer);
+        cluster.closeLater(producer);
         return producer;
     }
 

@@ -3,8 +3,6 @@ package io.sluice.broker.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.sluice.broker.metadata.BrokerRecord;
-import io.sluice.broker.metadata.BrokerRegistration;
 import io.sluice.broker.metadata.MetadataStore;
 import io.sluice.broker.metadata.PartitionRecord;
 import io.sluice.broker.partition.Partition;
@@ -53,18 +51,10 @@ class ClusterIT {
         cluster.close();
     }
 
-    private static List<Integer> live(MetadataStore m) {
-        return m.brokers().stream().map(BrokerRecord::nodeId).toList();
-    }
-
-    private static BrokerRegistration registration(MetadataStore m, int id) {
-        return m.registrations().stream().filter(b -> b.nodeId() == id).findFirst().orElseThrow();
-    }
-
     @Test
     void everyBrokerRegistersAndSeesTheSameClusterAndController() throws Exception {
         await().atMost(WAIT).until(() -> cluster.running().values().stream()
-                .allMatch(b -> live(b.metadata()).equals(List.of(1, 2, 3))));
+                .allMatch(b -> TestCluster.liveBrokerIds(b.metadata()).equals(List.of(1, 2, 3))));
         int controller = cluster.controller().config().nodeId();
         String clusterId = cluster.broker(1).metadata().clusterId();
         for (SluiceBroker b : cluster.running().values()) {
@@ -79,7 +69,7 @@ class ClusterIT {
         }
         // Brokers stay live past their session timeout: their heartbeats reach the controller.
         await().during(Duration.ofSeconds(3)).atMost(WAIT)
-                .until(() -> live(cluster.controller().metadata()).equals(List.of(1, 2, 3)));
+                .until(() -> TestCluster.liveBrokerIds(cluster.controller().metadata()).equals(List.of(1, 2, 3)));
     }
 
     @Test
@@ -102,7 +92,7 @@ class ClusterIT {
     void aStoppedBrokerIsFencedAndItsPartitionsGetNewLeaders() {
         SluiceBroker controller = cluster.controller();
         MetadataStore m = controller.metadata();
-        await().atMost(WAIT).until(() -> live(m).equals(List.of(1, 2, 3)));
+        await().atMost(WAIT).until(() -> TestCluster.liveBrokerIds(m).equals(List.of(1, 2, 3)));
         m.createTopic("replicated", 6, 3, Map.of()).join();
         int victim = cluster.running().keySet().stream().filter(id -> id != controller.config().nodeId())
                 .findFirst().orElseThrow();
@@ -121,7 +111,7 @@ class ClusterIT {
         // Controlled shutdown: it had the controller move its leaderships away and followed the change before it
         // stopped (a killed broker would still believe it leads; its partitions move when its session ends).
         assertThat(stopping.replicaManager().partitions()).noneMatch(Partition::isLeader);
-        await().atMost(WAIT).until(() -> registration(m, victim).fenced());
+        await().atMost(WAIT).until(() -> TestCluster.registration(m, victim).fenced());
         for (PartitionRecord was : before) {
             PartitionRecord now = m.partition(was.tp()).orElseThrow();
             assertThat(now.isr()).doesNotContain(victim);
@@ -133,10 +123,10 @@ class ClusterIT {
             }
         }
         // It comes back: registers with a new epoch and is live again.
-        long oldEpoch = registration(m, victim).brokerEpoch();
+        long oldEpoch = TestCluster.registration(m, victim).brokerEpoch();
         cluster.start(victim);
-        await().atMost(WAIT).until(() -> !registration(m, victim).fenced());
-        assertThat(registration(m, victim).brokerEpoch()).isGreaterThan(oldEpoch);
+        await().atMost(WAIT).until(() -> !TestCluster.registration(m, victim).fenced());
+        assertThat(TestCluster.registration(m, victim).brokerEpoch()).isGreaterThan(oldEpoch);
     }
 
     @Test
@@ -146,9 +136,10 @@ class ClusterIT {
         await().atMost(WAIT).until(() -> cluster.controller() != null);
         MetadataStore m = cluster.controller().metadata();
         assertThat(cluster.controller().config().nodeId()).isNotEqualTo(old);
-        await().atMost(WAIT).until(() -> registration(m, old).fenced());
+        await().atMost(WAIT).until(() -> TestCluster.registration(m, old).fenced());
         // The survivors heartbeat to the new controller and stay live past their session timeout.
-        await().during(Duration.ofSeconds(3)).atMost(WAIT).until(() -> live(m).size() == 2 && !live(m).contains(old));
+        await().during(Duration.ofSeconds(3)).atMost(WAIT)
+                .until(() -> TestCluster.liveBrokerIds(m).size() == 2 && !TestCluster.liveBrokerIds(m).contains(old));
         m.createTopic("after-failover", 2, 2, Map.of()).join();
     }
 }

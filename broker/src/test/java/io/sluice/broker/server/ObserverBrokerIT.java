@@ -3,8 +3,6 @@ package io.sluice.broker.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.sluice.broker.metadata.BrokerRecord;
-import io.sluice.broker.metadata.BrokerRegistration;
 import io.sluice.broker.metadata.MetadataStore;
 import io.sluice.broker.metadata.PartitionRecord;
 import io.sluice.broker.partition.Partition;
@@ -51,7 +49,6 @@ class ObserverBrokerIT {
     @TempDir
     Path dir;
     private TestCluster cluster;
-    private final List<AutoCloseable> closeables = new ArrayList<>();
 
     @BeforeEach
     void start() {
@@ -62,26 +59,15 @@ class ObserverBrokerIT {
     }
 
     @AfterEach
-    void stop() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
+    void stop() {
         cluster.close();
-    }
-
-    private static List<Integer> live(MetadataStore m) {
-        return m.brokers().stream().map(BrokerRecord::nodeId).toList();
-    }
-
-    private static BrokerRegistration registration(MetadataStore m, int id) {
-        return m.registrations().stream().filter(b -> b.nodeId() == id).findFirst().orElseThrow();
     }
 
     @Test
     void theObserverRegistersLeadsReplicatesAndAnswersMetadataLikeAVoter() throws Exception {
         assertThat(cluster.isVoter(OBSERVER)).isFalse();
         await().atMost(WAIT).until(() -> cluster.running().values().stream()
-                .allMatch(b -> live(b.metadata()).equals(List.of(1, 2, 3, 4))));
+                .allMatch(b -> TestCluster.liveBrokerIds(b.metadata()).equals(List.of(1, 2, 3, 4))));
         SluiceBroker observer = cluster.broker(OBSERVER);
         int controller = cluster.controller().config().nodeId();
         assertThat(controller).isNotEqualTo(OBSERVER);
@@ -124,7 +110,7 @@ class ObserverBrokerIT {
 
     @Test
     void theObserverKeepsWorkingWhileTheControllerStopsAndRejoinsAfterARestart() throws Exception {
-        await().atMost(WAIT).until(() -> live(cluster.broker(OBSERVER).metadata()).equals(List.of(1, 2, 3, 4)));
+        await().atMost(WAIT).until(() -> TestCluster.liveBrokerIds(cluster.broker(OBSERVER).metadata()).equals(List.of(1, 2, 3, 4)));
         cluster.broker(OBSERVER).metadata().createTopic(TOPIC, 4, 4, Map.of()).get(30, TimeUnit.SECONDS);
         TopicPartition led = awaitLedBy(OBSERVER);
         produce(led, 100);
@@ -138,7 +124,7 @@ class ObserverBrokerIT {
         MetadataStore observer = cluster.broker(OBSERVER).metadata();
         await().atMost(WAIT).until(() -> observer.controllerId() == next);
         await().during(Duration.ofSeconds(3)).atMost(WAIT)
-                .until(() -> !registration(cluster.controller().metadata(), OBSERVER).fenced());
+                .until(() -> !TestCluster.registration(cluster.controller().metadata(), OBSERVER).fenced());
         assertThat(observer.partition(led).orElseThrow().leaderId()).isEqualTo(OBSERVER);
         produce(led, 100);
         awaitIdenticalReplicas(led, List.of(OBSERVER, 1, 2, 3).stream().filter(id -> id != old).toList());
@@ -146,7 +132,7 @@ class ObserverBrokerIT {
         cluster.start(old);
 
         // The observer restarts: it asks to be added as a listener again (a no-op) and catches up.
-        long epoch = registration(observer, OBSERVER).brokerEpoch();
+        long epoch = TestCluster.registration(observer, OBSERVER).brokerEpoch();
         cluster.stop(OBSERVER);
         // Meanwhile its partitions move to the others, which take more records and a new topic.
         MetadataStore voter = cluster.broker(next).metadata();
@@ -155,8 +141,8 @@ class ObserverBrokerIT {
         voter.createTopic("while-away", 1, 3, Map.of()).get(30, TimeUnit.SECONDS);
         cluster.start(OBSERVER);
         MetadataStore back = cluster.broker(OBSERVER).metadata();
-        await().atMost(WAIT).until(() -> !registration(back, OBSERVER).fenced()
-                && registration(back, OBSERVER).brokerEpoch() > epoch);
+        await().atMost(WAIT).until(() -> !TestCluster.registration(back, OBSERVER).fenced()
+                && TestCluster.registration(back, OBSERVER).brokerEpoch() > epoch);
         assertThat(back.topic("while-away")).isPresent();
         assertThat(back.isActiveController()).isFalse();
         await().atMost(WAIT).until(() -> back.controllerId() == cluster.controller().config().nodeId());
@@ -183,7 +169,7 @@ class ObserverBrokerIT {
                 ProducerConfig.ACKS, "all",
                 ProducerConfig.RETRY_BACKOFF_MS, "50",
                 ProducerConfig.DELIVERY_TIMEOUT_MS, "60000"));
-        closeables.add(producer);
+        cluster.closeLater(producer);
         List<CompletableFuture<RecordMetadata>> sends = new ArrayList<>();
         for (int i = 0; i < records; i++) {
             byte[] value = ("value-" + i).getBytes(StandardCharsets.UTF_8);

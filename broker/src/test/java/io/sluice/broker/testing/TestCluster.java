@@ -1,5 +1,8 @@
 package io.sluice.broker.testing;
 
+import io.sluice.broker.metadata.BrokerRecord;
+import io.sluice.broker.metadata.BrokerRegistration;
+import io.sluice.broker.metadata.MetadataStore;
 import io.sluice.broker.server.BrokerConfig;
 import io.sluice.client.consumer.Consumer;
 import io.sluice.client.consumer.ConsumerConfig;
@@ -34,6 +37,8 @@ public final class TestCluster implements AutoCloseable {
     /** Ratis addresses of the brokers that are not voters, by node id. */
     private final Map<Integer, String> observers = new HashMap<>();
     private final Map<Integer, SluiceBroker> running = new ConcurrentHashMap<>();
+    /** Clients and the like a test opened on this cluster, closed (last first) before the brokers stop. */
+    private final List<AutoCloseable> resources = new ArrayList<>();
 
     /** {@code size} brokers, every one a controller voter. */
     public TestCluster(Path dir, int size, Map<String, String> overrides) {
@@ -150,6 +155,22 @@ public final class TestCluster implements AutoCloseable {
         return read;
     }
 
+    /** Closes {@code resource} at {@link #close()}, before any broker stops. Returns it. */
+    public synchronized <T extends AutoCloseable> T closeLater(T resource) {
+        resources.add(resource);
+        return resource;
+    }
+
+    /** The node ids of the live (registered, unfenced) brokers in {@code metadata}'s image. */
+    public static List<Integer> liveBrokerIds(MetadataStore metadata) {
+        return metadata.brokers().stream().map(BrokerRecord::nodeId).toList();
+    }
+
+    /** Broker {@code id}'s registration in {@code metadata}'s image, fenced or not. */
+    public static BrokerRegistration registration(MetadataStore metadata, int id) {
+        return metadata.registrations().stream().filter(b -> b.nodeId() == id).findFirst().orElseThrow();
+    }
+
     /** The running broker that is the active controller now, or null during an election. */
     public SluiceBroker controller() {
         return running.values().stream().filter(b -> b.metadata().isActiveController()).findFirst().orElse(null);
@@ -166,10 +187,28 @@ public final class TestCluster implements AutoCloseable {
      */
     @Override
     public void close() {
+        List<AutoCloseable> opened;
+        synchronized (this) {
+            opened = new ArrayList<>(resources);
+            resources.clear();
+        }
+        RuntimeException failure = null;
+        for (int i = opened.size() - 1; i >= 0; i--) {
+            try {
+                opened.get(i).close();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = new IllegalStateException("closing " + opened.get(i) + " failed", e);
+                }
+            }
+        }
         List<Integer> order = new ArrayList<>(running.keySet());
         order.sort(java.util.Comparator.comparing((Integer id) -> isVoter(id)).thenComparing(id -> id));
         for (int id : order) {
             stop(id);
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 }
