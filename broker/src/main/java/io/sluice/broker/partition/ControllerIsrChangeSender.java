@@ -65,11 +65,11 @@ public final class ControllerIsrChangeSender implements IsrChangeSender {
     }
 
     @Override
-    public void propose(Partition partition, int leaderEpoch, List<Integer> newIsr) {
+    public boolean propose(Partition partition, int leaderEpoch, List<Integer> newIsr) {
         TopicPartition tp = partition.topicPartition();
         int partitionEpoch = partition.partitionEpoch();
         if (newIsr.equals(partition.inSyncReplicas())) {
-            return;
+            return false;
         }
         long now = clock.milliseconds();
         Pending mine = new Pending(partitionEpoch, 0, false);
@@ -87,7 +87,7 @@ public final class ControllerIsrChangeSender implements IsrChangeSender {
             return current;
         });
         if (won != mine) {
-            return;
+            return false;
         }
         for (int r : newIsr) {
             if (!partition.inSyncReplicas().contains(r)) {
@@ -102,6 +102,7 @@ public final class ControllerIsrChangeSender implements IsrChangeSender {
         } catch (RuntimeException e) {
             answered(partition, mine, request, null, e);
         }
+        return true;
     }
 
     private void answered(Partition partition, Pending sent, AlterPartitionRequest request, PartitionRecord committed,

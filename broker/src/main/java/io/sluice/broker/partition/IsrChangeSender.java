@@ -15,6 +15,10 @@ public interface IsrChangeSender {
     /**
      * Proposes {@code newIsr} for {@code partition}, computed under its leader epoch {@code leaderEpoch}
      * (a proposal from an older epoch must not be applied).
+     *
+     * @return whether it was sent (or applied); false when it was dropped: a change of the partition is still in
+     *         flight or waiting to be retried, or the ISR is {@code newIsr} already. Callers log only what was sent
+     *         (a follower's every fetch proposes its addition again until the answer).
      */
-    void propose(Partition partition, int leaderEpoch, List<Integer> newIsr);
+    boolean propose(Partition partition, int leaderEpoch, List<Integer> newIsr);
 }

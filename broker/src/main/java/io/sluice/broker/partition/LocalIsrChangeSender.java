@@ -22,9 +22,11 @@ public final class LocalIsrChangeSender implements IsrChangeSender {
     }
 
     @Override
-    public void propose(Partition partition, int leaderEpoch, List<Integer> newIsr) {
+    public boolean propose(Partition partition, int leaderEpoch, List<Integer> newIsr) {
         if (partition.applyIsr(leaderEpoch, newIsr)) {
             onApplied.accept(partition);
+            return true;
         }
+        return false;
     }
 }

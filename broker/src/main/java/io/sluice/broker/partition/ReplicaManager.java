@@ -429,10 +429,9 @@ public final class ReplicaManager implements MetadataListener {
         if (result.highWatermarkMoved()) {
             onHighWatermarkOrIsrChanged(partition);
         }
-        if (result.proposedIsr() != null) {
-            log.info("{}: follower {} caught up to the high watermark {}; proposing ISR {}", partition.topicPartition(),
+        if (result.proposedIsr() != null && isrChanges.propose(partition, result.leaderEpoch(), result.proposedIsr())) {
+            log.info("{}: follower {} caught up to the high watermark {}; proposed ISR {}", partition.topicPartition(),
                     replicaId, partition.highWatermark(), result.proposedIsr());
-            isrChanges.propose(partition, result.leaderEpoch(), result.proposedIsr());
         }
         return true;
     }
@@ -447,10 +446,10 @@ public final class ReplicaManager implements MetadataListener {
         for (Partition p : partitions.values()) {
             int epoch = p.leaderEpoch();
             List<Integer> proposal = p.shrinkIsrProposal(now, lagMax);
-            if (proposal != null) {
-                log.info("{}: followers not caught up within {} ms; proposing ISR {} (was {})", p.topicPartition(), lagMax,
-                        proposal, p.inSyncReplicas());
-                isrChanges.propose(p, epoch, proposal);
+            List<Integer> was = p.inSyncReplicas();
+            if (proposal != null && isrChanges.propose(p, epoch, proposal)) {
+                log.info("{}: followers not caught up within {} ms; proposed ISR {} (was {})", p.topicPartition(), lagMax,
+                        proposal, was);
             }
         }
     }

@@ -65,15 +65,16 @@ class ControllerIsrChangeSenderTest {
 
     @Test
     void sendsTheLeaderAndPartitionEpochsAndKeepsOneChangeInFlight() {
-        sender.propose(partition, 3, List.of(1, 2, 3));
-        sender.propose(partition, 3, List.of(1, 2, 3)); // the next fetch proposes it again: dropped
-        sender.propose(partition, 3, List.of(1)); // a shrink meanwhile: dropped too
+        assertThat(sender.propose(partition, 3, List.of(1, 2, 3))).isTrue();
+        // the next fetch proposes it again: dropped
+        assertThat(sender.propose(partition, 3, List.of(1, 2, 3))).isFalse();
+        assertThat(sender.propose(partition, 3, List.of(1))).as("a shrink meanwhile: dropped too").isFalse();
         assertThat(controller.requests).containsExactly(new AlterPartitionRequest(1, 42, tp, 3, List.of(1, 2, 3), 7));
 
         // Committed: the metadata brings the change (applyIsr), then the answer frees the partition.
         partition.applyIsr(3, 8, List.of(1, 2, 3));
         controller.answers.get(0).complete(new PartitionRecord(tp, 1, 3, List.of(1, 2, 3), List.of(1, 2, 3), 8));
-        sender.propose(partition, 3, List.of(1, 3));
+        assertThat(sender.propose(partition, 3, List.of(1, 3))).isTrue();
         assertThat(controller.requests).hasSize(2);
         assertThat(controller.requests.get(1).partitionEpoch()).isEqualTo(8);
     }

@@ -1,9 +1,9 @@
 package io.sluice.broker.system;
 
+import io.sluice.broker.testing.FreePorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -167,14 +167,9 @@ final class BinProcess implements AutoCloseable {
         throw new AssertionError(name + " not listening on " + port + " after " + timeout + "\n" + describe());
     }
 
-    /** A port free now (the usual small race with other processes is accepted). */
+    /** A port free now, below the ephemeral range (see {@link FreePorts}). */
     static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return FreePorts.next();
     }
 
     private static String read(Path file) {

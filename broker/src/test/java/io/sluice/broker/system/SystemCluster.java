@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.client.ClientConfig;
 import io.sluice.client.admin.Admin;
 import io.sluice.client.admin.TopicDescription;
+import io.sluice.client.metadata.Node;
 import io.sluice.client.metadata.PartitionInfo;
 import java.io.IOException;
 import java.net.URI;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -79,14 +81,43 @@ final class SystemCluster implements AutoCloseable {
         for (int id = 1; id <= SIZE; id++) {
             brokers[id - 1].awaitListening(ports[id - 1], Duration.ofSeconds(120));
         }
-        Awaitility.await("an active controller").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
-                .until(() -> activeController().isPresent());
-        Awaitility.await("three registered brokers").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
-                .ignoreExceptions().until(() -> {
-                    try (Admin admin = admin()) {
-                        return admin.describeCluster().nodes().size() == SIZE;
-                    }
-                });
+        awaitStarting("an active controller", Duration.ofSeconds(90), () -> activeController().isPresent());
+        awaitStarting("three registered brokers", Duration.ofSeconds(60), () -> registeredBrokers().size() == SIZE);
+    }
+
+    /**
+     * Polls {@code condition} until it holds; fails at once, with that broker's output, when a broker exits, and
+     * after {@code timeout} with the registered brokers and every broker's output (CI keeps no test directories).
+     */
+    private void awaitStarting(String what, Duration timeout, BooleanSupplier condition)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            for (BinProcess b : brokers) {
+                if (!b.isAlive()) {
+                    throw new AssertionError("waiting for " + what + ": a broker exited\n" + b.describe());
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                StringBuilder state = new StringBuilder("no " + what + " after " + timeout + "; active controller "
+                        + activeController().map(String::valueOf).orElse("none") + ", registered and unfenced "
+                        + registeredBrokers());
+                for (BinProcess b : brokers) {
+                    state.append('\n').append(b.describe());
+                }
+                throw new AssertionError(state.toString());
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    /** The unfenced brokers' ids as a live broker's metadata has them; empty while none answers. */
+    private List<Integer> registeredBrokers() {
+        try (Admin admin = admin()) {
+            return admin.describeCluster().nodes().stream().map(Node::id).sorted().toList();
+        } catch (RuntimeException e) {
+            return List.of();
+        }
     }
 
     Path logDir(int id) {
