@@ -3,7 +3,6 @@ package io.sluice.bench;
 import io.sluice.broker.log.Log;
 import io.sluice.broker.log.LogAppendInfo;
 import io.sluice.broker.log.LogConfig;
-import io.sluice.broker.log.LogStorageException;
 import io.sluice.broker.util.Clock;
 import java.io.IOException;
 import io.sluice.proto.record.RecordBatch;
@@ -61,7 +60,6 @@ import org.openjdk.jmh.annotations.Warmup;
  *     work (prefill ahead of the writer, next-segment preparation, seal and fsync of every rolled segment)
  *     runs on two background threads during the measurement; the fsync backlog of the last segments is
  *     drained in the untimed teardown, so this is the rate of a 1 GiB burst, not of a disk-bound stream.
- *     An append that fails on a roll is retried and counted (see {@link SustainedLog#appendRetrying}).
  * </ul>
  */
 @BenchmarkMode(Mode.SingleShotTime)
@@ -140,9 +138,6 @@ public class LogAppendBenchmark {
 
     @State(Scope.Thread)
     public static class SustainedLog extends LogState {
-        /** Appends that failed in this iteration and were retried; see {@link #appendRetrying}. */
-        int failedAppends;
-
         @Override
         LogConfig config() {
             return LogConfig.DEFAULT.withSegmentBytes(SUSTAINED_SEGMENT_BYTES); // default 16 MiB prefill
@@ -151,33 +146,6 @@ public class LogAppendBenchmark {
         @Override
         int prefixAppends() {
             return SUSTAINED_PREFIX_APPENDS;
-        }
-
-        /**
-         * Appends, retrying once after a {@link LogStorageException}. At this rate a roll can fail to rename
-         * the prepared next segment because an abandoned, late preparation of the same file name deleted it
-         * ({@code Log.takePreparedFile} discards a late {@code next.prepared} while the next preparation
-         * recreates that very name); the retry rolls without a prepared file. Failures are counted and
-         * printed so that the number is not mistaken for a clean run; drop the retry once that is fixed.
-         * The same race can instead truncate the file under the late preparation's {@code MappedByteBuffer.load()}:
-         * that SIGBUS surfaces in the unmap's cleaner, which exits the JVM, and the fork fails.
-         */
-        LogAppendInfo appendRetrying(ByteBuffer batch) {
-            try {
-                return log.appendAsLeader(batch, 0);
-            } catch (LogStorageException e) {
-                failedAppends++;
-                return log.appendAsLeader(batch, 0);
-            }
-        }
-
-        @TearDown(Level.Iteration)
-        public void report() {
-            if (failedAppends > 0) {
-                System.out.printf("%n[sustained] %d append(s) failed and were retried: %s%n", failedAppends,
-                        "prepared next segment deleted by an abandoned preparation");
-            }
-            failedAppends = 0;
         }
     }
 
@@ -293,11 +261,7 @@ public class LogAppendBenchmark {
     @Measurement(iterations = 6)
     @OperationsPerInvocation(SUSTAINED_APPENDS)
     public long logAppendSustained(SustainedLog s, Batch b) {
-        long last = 0;
-        for (int i = 0; i < SUSTAINED_APPENDS; i++) {
-            last = s.appendRetrying(b.batch).lastOffset();
-        }
-        return last;
+        return appendAll(s.log, b.batch, SUSTAINED_APPENDS);
     }
 
     @Benchmark

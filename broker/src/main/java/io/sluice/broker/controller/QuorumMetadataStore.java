@@ -119,15 +119,18 @@ public final class QuorumMetadataStore implements MetadataStore, AutoCloseable {
                 .setProperties(RatisSettings.server(config))
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
-        this.proposer = new CommandProposer(() -> {
+        this.proposer = new CommandProposer(leader -> {
             RaftClient.Builder b = RaftClient.newBuilder()
                     .setRaftGroup(voters)
                     .setProperties(RatisSettings.client())
                     .setRetryPolicy(RatisSettings.clientRetryPolicy());
-            if (config.isVoter()) {
+            if (leader == null && config.isVoter()) {
                 // Ask the local server first: it is up (a peer may not be), and it redirects to the leader. An
                 // observer's client asks the voters only.
-                b.setLeaderId(RaftPeerId.valueOf(Integer.toString(config.nodeId())));
+                leader = RaftPeerId.valueOf(Integer.toString(config.nodeId()));
+            }
+            if (leader != null) {
+                b.setLeaderId(leader);
             }
             return b.build();
         }, publisher);
@@ -347,10 +350,8 @@ public final class QuorumMetadataStore implements MetadataStore, AutoCloseable {
         @Override
         public void leaderChanged(RaftPeerId newLeader) {
             log.info("controller quorum leader is now {}", newLeader);
-            boolean self = newLeader != null && newLeader.toString().equals(Integer.toString(config.nodeId()));
-            if (self && proposer != null) {
-                // The active controller's own proposals (fencing) go straight to its server from now on.
-                proposer.renewClient();
+            if (proposer != null) {
+                proposer.leaderChanged(newLeader);
             }
         }
 
@@ -459,6 +460,12 @@ public final class QuorumMetadataStore implements MetadataStore, AutoCloseable {
     @Override
     public void removeListener(MetadataListener listener) {
         publisher.removeListener(listener);
+    }
+
+    /** The node this one's proposals go to first; for tests. */
+    int proposalsAddressedTo() {
+        RaftPeerId leader = proposer.addressedLeader();
+        return leader == null ? -1 : Integer.parseInt(leader.toString());
     }
 
     /** A copy of the state machine's image, for tests that compare voters. */

@@ -34,6 +34,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A three-voter controller quorum in one JVM (ephemeral ports, temporary directories), with brokers 1, 2 and 3
@@ -41,6 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Ratis listener on a port of its own).
  */
 class ControllerQuorumIT {
+    private static final Logger log = LoggerFactory.getLogger(ControllerQuorumIT.class);
     private static final long SESSION_TIMEOUT_MS = 2000;
     private static final Duration WAIT = Duration.ofSeconds(30);
 
@@ -180,14 +183,23 @@ class ControllerQuorumIT {
     @Test
     void whenTheControllerDiesAnotherTakesOverAndChangesContinue() throws Exception {
         get(anyVoter().createTopic("before", 3, 3, Map.of()));
+        // Every node proposes once, so that its quorum client knows the old controller as the leader.
+        for (QuorumMetadataStore q : running.values()) {
+            get(q.createTopic("before-" + q.nodeId(), 1, 1, Map.of()));
+        }
         int old = activeController().nodeId();
         stop(old);
         await().atMost(WAIT).until(() -> activeController() != null);
         int next = activeController().nodeId();
         assertThat(next).isNotEqualTo(old);
         await().atMost(WAIT).until(() -> running.values().stream().allMatch(q -> q.controllerId() == next));
+        // Proposals go to the new controller first, not to the stopped one (a request timeout there first: 3 s).
+        await().atMost(WAIT).until(() -> running.values().stream().allMatch(q -> q.proposalsAddressedTo() == next));
         for (QuorumMetadataStore q : running.values()) {
+            long t0 = System.nanoTime();
             get(q.createTopic("after-" + q.nodeId(), 2, 2, Map.of()));
+            log.info("FAILOVER node {}'s first proposal after controller {} stopped: committed in {} ms", q.nodeId(),
+                    old, (System.nanoTime() - t0) / 1_000_000);
         }
         // The old controller comes back as a follower and catches up.
         start(old);
