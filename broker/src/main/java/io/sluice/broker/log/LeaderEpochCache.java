@@ -26,11 +26,16 @@ import java.util.List;
  * 5 1200
  * </pre>
  * Crash contract: the file is written whole to {@value #TEMP_SUFFIX}, forced, and renamed over the old one
- * (an atomic move), so after a crash it is either the old list or the new one, never a mix. It is rewritten
- * only when an entry is added or removed — at a change of leader epoch, a truncation or a retention pass —
- * never per append.
+ * (an atomic move, the directory forced after it), so after a crash it is either the old list or the new one,
+ * never a mix. Removals (a truncation, a retention pass) are written at once. An added epoch is not: writing it
+ * would put file I/O, and an fsync, under the log's lock into the first append of every partition after a leader
+ * change (Kafka moved it off that path too, KAFKA-15046). It is written by {@link #force}, which the log calls
+ * before its recovery point may pass the new epoch's start offset; a crash before that leaves the old list, and
+ * the log reads the epochs above its recovery point back from the batches.
  *
- * <p>Not thread-safe: owned by its {@link Log} and used under the log's lock.
+ * <p>Thread-safety: changed only by the owning {@link Log}, under its lock; each change publishes a new
+ * immutable list, so {@link #force} may run on the log's background seal without that lock. The file is written
+ * under this cache's monitor.
  */
 final class LeaderEpochCache {
     static final String FILE_NAME = "leader-epoch-checkpoint";
@@ -38,11 +43,14 @@ final class LeaderEpochCache {
     private static final int VERSION = 0;
 
     private final Path file;
-    private final List<EpochEntry> entries;
+    /** Immutable; replaced by every change. */
+    private volatile List<EpochEntry> entries;
+    /** Set after an entry was added and not yet written; cleared by the write that holds it. */
+    private volatile boolean unwritten;
 
     private LeaderEpochCache(Path file, List<EpochEntry> entries) {
         this.file = file;
-        this.entries = entries;
+        this.entries = List.copyOf(entries);
     }
 
     /** An empty cache that writes to {@code dir}. */
@@ -102,7 +110,7 @@ final class LeaderEpochCache {
     }
 
     List<EpochEntry> entries() {
-        return List.copyOf(entries);
+        return entries;
     }
 
     /** The newest epoch, or -1 when there is none. */
@@ -112,21 +120,25 @@ final class LeaderEpochCache {
 
     /**
      * Records that {@code epoch} starts at {@code startOffset}, if it is newer than the latest epoch (an
-     * older or equal one changes nothing). Writes the checkpoint when it adds an entry.
+     * older or equal one changes nothing). No I/O: {@link #force} writes it.
      */
     boolean assign(int epoch, long startOffset) {
         if (epoch < 0 || epoch <= latestEpoch()) {
             return false;
         }
-        entries.add(new EpochEntry(epoch, startOffset));
-        write();
+        List<EpochEntry> next = new ArrayList<>(entries);
+        next.add(new EpochEntry(epoch, startOffset));
+        entries = List.copyOf(next);
+        unwritten = true;
         return true;
     }
 
     /** Removes the entries of epochs that start at or after {@code endOffset} (the log was truncated there). */
     boolean truncateFromEnd(long endOffset) {
-        boolean changed = entries.removeIf(e -> e.startOffset() >= endOffset);
+        List<EpochEntry> next = new ArrayList<>(entries);
+        boolean changed = next.removeIf(e -> e.startOffset() >= endOffset);
         if (changed) {
+            entries = List.copyOf(next);
             write();
         }
         return changed;
@@ -147,8 +159,9 @@ final class LeaderEpochCache {
             return false;
         }
         EpochEntry holder = entries.get(keepFrom);
-        entries.subList(0, keepFrom).clear();
-        entries.set(0, new EpochEntry(holder.epoch(), Math.max(holder.startOffset(), startOffset)));
+        List<EpochEntry> next = new ArrayList<>(entries.subList(keepFrom, entries.size()));
+        next.set(0, new EpochEntry(holder.epoch(), Math.max(holder.startOffset(), startOffset)));
+        entries = List.copyOf(next);
         write();
         return true;
     }
@@ -156,7 +169,7 @@ final class LeaderEpochCache {
     /** Forgets every entry (the log was emptied). */
     void clear() {
         if (!entries.isEmpty()) {
-            entries.clear();
+            entries = List.of();
             write();
         }
     }
@@ -176,10 +189,23 @@ final class LeaderEpochCache {
         return EpochEndOffset.UNDEFINED;
     }
 
-    /** Writes the entries to the temporary file, forces it, and renames it over the checkpoint. */
-    private void write() {
-        StringBuilder text = new StringBuilder().append(VERSION).append('\n').append(entries.size()).append('\n');
-        for (EpochEntry e : entries) {
+    /**
+     * Writes the checkpoint, forced to the device, if an entry was added since it last was. Any thread, no log lock
+     * needed; blocks for the fsync.
+     */
+    void force() {
+        if (unwritten) {
+            write();
+        }
+    }
+
+    /** Writes the current entries to the temporary file, forces it, and renames it over the checkpoint. */
+    private synchronized void write() {
+        // Cleared before the entries are read: an entry added meanwhile sets it again and is written next time.
+        unwritten = false;
+        List<EpochEntry> snapshot = entries;
+        StringBuilder text = new StringBuilder().append(VERSION).append('\n').append(snapshot.size()).append('\n');
+        for (EpochEntry e : snapshot) {
             text.append(e.epoch()).append(' ').append(e.startOffset()).append('\n');
         }
         Path temp = file.resolveSibling(FILE_NAME + TEMP_SUFFIX);
@@ -198,7 +224,18 @@ final class LeaderEpochCache {
                 Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
             }
         } catch (IOException e) {
+            unwritten = true;
             throw new LogStorageException(file, "writing the leader-epoch checkpoint", e);
+        }
+        forceDirectory();
+    }
+
+    /** Makes the last rename durable; a file system that cannot open a directory for it is left as it is. */
+    private void forceDirectory() {
+        try (FileChannel dir = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
+            dir.force(true);
+        } catch (IOException e) {
+            // Not every platform opens a directory as a channel; the file's own force still holds its bytes.
         }
     }
 

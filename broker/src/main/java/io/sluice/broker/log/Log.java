@@ -73,8 +73,10 @@ public final class Log implements AutoCloseable {
 
     /**
      * Loads the leader-epoch checkpoint and checks it against the log: entries at or past the log end (a tail
-     * lost in a crash) are dropped; a missing or corrupt file, or one with no entry for a non-empty log, is
-     * rebuilt from the batch headers (one read of a header per batch).
+     * lost in a crash) are dropped; epochs that start above the recovery point are read back from the batch
+     * headers there (a machine crash may have lost an added entry the checkpoint had not forced yet, see
+     * {@link LeaderEpochCache}); a missing or corrupt file, or one with no entry for a non-empty log, is rebuilt
+     * from the batch headers (one read of a header per batch).
      */
     private LeaderEpochCache loadEpochs() {
         LeaderEpochCache cache;
@@ -90,6 +92,18 @@ public final class Log implements AutoCloseable {
             boolean covers = logEndOffset == logStartOffset
                     || (!entries.isEmpty() && entries.get(0).startOffset() <= logStartOffset);
             if (covers) {
+                long from = Math.max(recoveryPoint, logStartOffset);
+                List<EpochEntry> found = new ArrayList<>();
+                LeaderEpochCache checked = cache;
+                scanBatchHeaders(from, (epoch, baseOffset) -> {
+                    if (checked.assign(epoch, baseOffset)) {
+                        found.add(new EpochEntry(epoch, baseOffset));
+                    }
+                });
+                if (!found.isEmpty()) {
+                    log.info("{}: leader epochs above the recovery point {} that the checkpoint lacked: {}",
+                            topicPartition, from, found);
+                }
                 return cache;
             }
         }
@@ -374,6 +388,9 @@ public final class Log implements AutoCloseable {
     }
 
     private void advanceRecoveryPoint(long offset) {
+        // An epoch added since the checkpoint was last forced may start below offset; recovery reads the epochs
+        // back from the batches only above the recovery point (see loadEpochs).
+        epochs.force();
         // Monotonic; seals complete in roll order and flushes of the active segment come after them.
         synchronized (this) {
             if (offset > recoveryPoint) {

@@ -55,6 +55,23 @@ class LeaderEpochCacheTest {
     }
 
     @Test
+    void anAddedEpochIsWrittenByForceNotByAssign() {
+        LeaderEpochCache cache = LeaderEpochCache.empty(dir);
+        cache.assign(1, 0);
+        assertThat(dir.resolve(LeaderEpochCache.FILE_NAME)).doesNotExist();
+        cache.force();
+        assertThat(LeaderEpochCache.load(dir).entries()).containsExactly(new EpochEntry(1, 0));
+        cache.assign(4, 30);
+        assertThat(LeaderEpochCache.load(dir).entries()).containsExactly(new EpochEntry(1, 0));
+        cache.force();
+        cache.force(); // nothing new: no write
+        assertThat(LeaderEpochCache.load(dir).entries()).containsExactly(new EpochEntry(1, 0), new EpochEntry(4, 30));
+        cache.assign(5, 40);
+        cache.truncateFromEnd(35); // a removal writes at once, with every entry still held
+        assertThat(LeaderEpochCache.load(dir).entries()).containsExactly(new EpochEntry(1, 0), new EpochEntry(4, 30));
+    }
+
+    @Test
     void aCorruptFileIsATypedErrorNamingIt() throws Exception {
         Files.writeString(dir.resolve(LeaderEpochCache.FILE_NAME), "0\n2\n3 10\n1 20\n");
         assertThatThrownBy(() -> LeaderEpochCache.load(dir)).isInstanceOf(LogCorruptionException.class)

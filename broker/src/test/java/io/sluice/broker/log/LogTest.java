@@ -335,6 +335,41 @@ class LogTest {
     }
 
     @Test
+    void anEpochAddedSinceTheLastFlushIsReadBackFromTheBatchesAfterACrash() throws IOException {
+        Log log = openNew();
+        appendRecords(log, 3, 4, 300, clock.milliseconds()); // epoch 7 from offset 0
+        log.flush();
+        long flushedAt = log.recoveryPoint();
+        Path checkpoint = log.dir().resolve(LeaderEpochCache.FILE_NAME);
+        assertThat(Files.readString(checkpoint)).isEqualTo("0\n1\n7 0\n");
+        log.appendAsLeader(batch(log.logEndOffset(), 4, 300, clock.milliseconds()), 9);
+        assertThat(Files.readString(checkpoint)).as("no checkpoint I/O in the append").isEqualTo("0\n1\n7 0\n");
+        log.closeUncleanly();
+        open.remove(log);
+
+        Log reopened = open(false, flushedAt);
+        assertThat(reopened.epochEntries()).containsExactly(new EpochEntry(7, 0), new EpochEntry(9, 12));
+        assertThat(reopened.endOffsetForEpoch(7)).isEqualTo(new EpochEndOffset(7, 12));
+    }
+
+    @Test
+    void theRecoveryPointPassesAnEpochOnlyOnceTheCheckpointHoldsIt() throws IOException {
+        Log log = openNew();
+        appendRecords(log, 2, 4, 300, clock.milliseconds());
+        log.appendAsLeader(batch(log.logEndOffset(), 4, 300, clock.milliseconds()), 8);
+        Path checkpoint = log.dir().resolve(LeaderEpochCache.FILE_NAME);
+        assertThat(checkpoint).doesNotExist();
+        log.flush();
+        assertThat(log.recoveryPoint()).isEqualTo(12);
+        assertThat(Files.readString(checkpoint)).isEqualTo("0\n2\n7 0\n8 8\n");
+        log.roll();
+        log.appendAsLeader(batch(log.logEndOffset(), 4, 300, clock.milliseconds()), 10);
+        log.roll(); // the seal of the segment that holds epoch 10's start moves the recovery point past it
+        assertThat(log.recoveryPoint()).isEqualTo(16);
+        assertThat(Files.readString(checkpoint)).isEqualTo("0\n3\n7 0\n8 8\n10 12\n");
+    }
+
+    @Test
     void uncleanReopenDropsThePreallocatedZeros() throws IOException {
         Log log = openNew();
         appendRecords(log, 10, 4, 300, clock.milliseconds());
