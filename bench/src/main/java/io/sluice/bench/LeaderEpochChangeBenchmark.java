@@ -1,11 +1,8 @@
 package io.sluice.bench;
 
-import io.sluice.broker.log.Log;
 import io.sluice.broker.log.LogConfig;
-import io.sluice.broker.util.Clock;
 import io.sluice.proto.record.RecordBatchBuilder;
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -18,7 +15,6 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -33,59 +29,42 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 5)
 @Measurement(iterations = 10)
 @Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
-@State(Scope.Thread)
 public class LeaderEpochChangeBenchmark {
     static final int APPENDS = 2000;
 
-    private ByteBuffer batch;
-    private TrackingExecutor background;
-    private Path dir;
-    private Log log;
-    private int epoch;
+    /** A fresh log per iteration ({@link LogAppendBenchmark.LogState}), 512 MiB segments, and the next epoch. */
+    @State(Scope.Thread)
+    public static class EpochLog extends LogAppendBenchmark.LogState {
+        final ByteBuffer batch = new RecordBatchBuilder(256).append(1_700_000_000_000L, null, new byte[100]).build();
+        int epoch;
 
-    @Setup(Level.Trial)
-    public void setUp() {
-        batch = new RecordBatchBuilder(256).append(1_700_000_000_000L, null, new byte[100]).build();
-        background = new TrackingExecutor(1);
-    }
+        @Override
+        LogConfig config() {
+            return LogConfig.DEFAULT.withSegmentBytes(512 << 20).withPrefillBytes(1 << 20);
+        }
 
-    @Setup(Level.Iteration)
-    public void openLog() {
-        dir = BenchSupport.newScratchDir("epochs");
-        log = Log.open(BenchSupport.TP, dir, LogConfig.DEFAULT.withSegmentBytes(64 << 20).withPrefillBytes(1 << 20),
-                Clock.SYSTEM, background, true, 0);
-        epoch = 0;
-        background.awaitQuiescence();
-    }
-
-    @TearDown(Level.Iteration)
-    public void closeLog() {
-        log.close();
-        background.awaitQuiescence();
-        BenchSupport.deleteRecursively(dir);
-    }
-
-    @TearDown(Level.Trial)
-    public void stopBackground() {
-        background.close();
+        @Setup(Level.Iteration)
+        public void firstEpoch() {
+            epoch = 0;
+        }
     }
 
     @Benchmark
     @OperationsPerInvocation(APPENDS)
-    public long appendAtNewEpoch() {
+    public long appendAtNewEpoch(EpochLog s) {
         long last = 0;
         for (int i = 0; i < APPENDS; i++) {
-            last = log.appendAsLeader(batch.duplicate(), ++epoch).lastOffset();
+            last = s.log.appendAsLeader(s.batch.duplicate(), ++s.epoch).lastOffset();
         }
         return last;
     }
 
     @Benchmark
     @OperationsPerInvocation(APPENDS)
-    public long appendAtSameEpoch() {
+    public long appendAtSameEpoch(EpochLog s) {
         long last = 0;
         for (int i = 0; i < APPENDS; i++) {
-            last = log.appendAsLeader(batch.duplicate(), epoch).lastOffset();
+            last = s.log.appendAsLeader(s.batch.duplicate(), s.epoch).lastOffset();
         }
         return last;
     }
