@@ -7,6 +7,7 @@ import io.sluice.broker.metadata.BrokerRegistration;
 import io.sluice.broker.metadata.MetadataException;
 import io.sluice.broker.util.Clock;
 import io.sluice.proto.message.ErrorCode;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,6 +35,8 @@ final class ActiveController {
     private final BooleanSupplier isActive;
     private final IntSupplier controllerId;
     private final BrokerSessions sessions;
+    /** Asked when a broker's heartbeat connection closes whether its listener is gone too; null: never asked. */
+    private final ListenerProbe probe;
     /** Registration epochs whose fencing is proposed and not yet answered. */
     private final Set<Long> fencing = ConcurrentHashMap.newKeySet();
     private volatile boolean wasActive;
@@ -43,9 +46,12 @@ final class ActiveController {
      */
     private volatile boolean shuttingDown;
 
-    /** @param firstHeartbeatGraceMs see {@link QuorumConfig#firstHeartbeatGraceMs()} */
+    /**
+     * @param firstHeartbeatGraceMs see {@link QuorumConfig#firstHeartbeatGraceMs()}
+     * @param probe                 see {@link #connectionLost}; null to rely on the grace alone
+     */
     ActiveController(int nodeId, long sessionTimeoutMs, long firstHeartbeatGraceMs, Clock clock, PublishedImage view,
-                     CommandProposer proposer, BooleanSupplier isActive, IntSupplier controllerId) {
+                     CommandProposer proposer, BooleanSupplier isActive, IntSupplier controllerId, ListenerProbe probe) {
         this.nodeId = nodeId;
         this.sessionTimeoutMs = sessionTimeoutMs;
         this.clock = clock;
@@ -54,6 +60,7 @@ final class ActiveController {
         this.isActive = isActive;
         this.controllerId = controllerId;
         this.sessions = new BrokerSessions(sessionTimeoutMs, firstHeartbeatGraceMs);
+        this.probe = probe;
     }
 
     /** See {@link io.sluice.broker.metadata.MetadataStore#brokerHeartbeat}. */
@@ -85,12 +92,31 @@ final class ActiveController {
 
     /**
      * The connection broker {@code brokerId} heartbeated on for {@code brokerEpoch} closed (see
-     * {@link BrokerSessions#connectionLost}): unless it heartbeats within {@code graceMs}, it is fenced.
+     * {@link BrokerSessions#connectionLost}): unless it heartbeats within {@code graceMs}, it is fenced. If its
+     * registered listener refuses a connection too, the process is gone: its session ends now, and the next check
+     * fences it (a killed leader's partitions move in a fraction of a second rather than after the grace).
      */
     void connectionLost(int brokerId, long brokerEpoch, long graceMs) {
-        if (isActive.getAsBoolean() && !shuttingDown) {
-            sessions.connectionLost(brokerId, brokerEpoch, clock.milliseconds(), graceMs);
+        if (!isActive.getAsBoolean() || shuttingDown) {
+            return;
         }
+        sessions.connectionLost(brokerId, brokerEpoch, clock.milliseconds(), graceMs);
+        BrokerRegistration b = view.broker(brokerId).orElse(null);
+        if (probe == null || b == null || b.brokerEpoch() != brokerEpoch || b.fenced()) {
+            return;
+        }
+        endSessionIfListenerGone(b, "its heartbeat connection closed");
+    }
+
+    /** Ends {@code b}'s session now if its registered listener refuses a connection (see {@link ListenerProbe}). */
+    private void endSessionIfListenerGone(BrokerRegistration b, String why) {
+        probe.refuses(b.host(), b.port()).thenAccept(refused -> {
+            if (refused && isActive.getAsBoolean() && !shuttingDown) {
+                log.info("broker {} (epoch {}): {} and its listener {}:{} refuses connections; ending its session now",
+                        b.nodeId(), b.brokerEpoch(), why, b.host(), b.port());
+                sessions.connectionLost(b.nodeId(), b.brokerEpoch(), clock.milliseconds(), 0);
+            }
+        });
     }
 
     /** This broker is stopping: no more fencing from here (the next controller takes over the sessions). */
@@ -107,6 +133,17 @@ final class ActiveController {
                 sessions.clear();
                 wasActive = active;
                 log.info("node {} {} the active controller", nodeId, active ? "is now" : "is no longer");
+                if (active && !shuttingDown && probe != null) {
+                    // A new controller has heard no connection close; the broker that died with the old controller
+                    // (often the old controller itself) need not wait out the first-heartbeat grace.
+                    List<BrokerRegistration> brokers = view.brokers();
+                    sessions.expired(brokers, clock.milliseconds()); // opens their sessions, expires none yet
+                    for (BrokerRegistration b : brokers) {
+                        if (!b.fenced() && b.nodeId() != nodeId) {
+                            endSessionIfListenerGone(b, "this node became the controller");
+                        }
+                    }
+                }
             }
             if (!active || shuttingDown) {
                 return;

@@ -25,6 +25,7 @@ import io.sluice.broker.metadata.TopicRecord;
 import io.sluice.broker.metadata.Topics;
 import io.sluice.broker.state.BrokerStore;
 import io.sluice.broker.util.Clock;
+import io.sluice.client.network.Transport;
 import io.sluice.proto.TopicPartition;
 import io.sluice.proto.message.ErrorCode;
 import java.io.IOException;
@@ -79,6 +80,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class QuorumMetadataStore implements MetadataStore, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(QuorumMetadataStore.class);
+
+    /** How long the probe of a broker whose heartbeat connection closed may take (a refusal comes at once). */
+    private static final int LISTENER_PROBE_TIMEOUT_MS = 1000;
 
     /** Every Sluice cluster's controller group has this id; the voters list says who is in it. */
     static final RaftGroupId GROUP_ID = RaftGroupId.valueOf(
@@ -136,7 +140,8 @@ public final class QuorumMetadataStore implements MetadataStore, AutoCloseable {
         }, publisher);
         this.controller = new ActiveController(config.nodeId(), config.sessionTimeoutMs(),
                 config.firstHeartbeatGraceMs(), clock, view, proposer,
-                this::isActiveController, this::controllerId);
+                this::isActiveController, this::controllerId,
+                new ListenerProbe(Transport.shared(), LISTENER_PROBE_TIMEOUT_MS));
         this.balancer = new PreferredLeaderBalancer(balance, view, c -> proposer.propose(c, r -> r),
                 this::isActiveController);
     }

@@ -14,8 +14,9 @@ import io.netty.util.AttributeKey;
  * {@code BrokerHeartbeat}: the active controller renews the broker's session (unfencing it first if its session had
  * expired) and answers whether it is fenced; {@code NOT_CONTROLLER} elsewhere, {@code STALE_BROKER_EPOCH} for an
  * older registration. When the connection a broker heartbeated on closes, the controller gives it four heartbeat
- * intervals to heartbeat again before fencing it, rather than the whole session timeout: that is how a killed
- * broker's partitions move in about two seconds.
+ * intervals to heartbeat again before fencing it, rather than the whole session timeout, and fences it at once if its
+ * listener refuses connections too (the process is gone, see ActiveController): that is how a killed broker's
+ * partitions move within a second.
  */
 final class BrokerHeartbeatHandler implements RequestHandler {
     /** The broker registration that last heartbeated on a connection; set on the first heartbeat, then replaced. */

@@ -16,6 +16,8 @@ import io.sluice.proto.TopicPartition;
 import io.sluice.proto.message.ErrorCode;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -58,11 +60,17 @@ class ControllerQuorumIT {
     /** Brokers whose heartbeats the pump sends. */
     private final Set<Integer> heartbeating = ConcurrentHashMap.newKeySet();
     private ScheduledExecutorService pump;
+    /**
+     * Where the test's brokers say they listen: a new controller probes each registered listener and ends the
+     * session of a broker whose port refuses (ActiveController), so the port must be a real, open one.
+     */
+    private ServerSocket brokerListener;
     private long snapshotEvery = QuorumConfig.DEFAULT_SNAPSHOT_THRESHOLD;
     private int purgeGap = QuorumConfig.DEFAULT_PURGE_GAP;
 
     @BeforeEach
     void startQuorum() throws Exception {
+        brokerListener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         for (int id = 1; id <= 3; id++) {
             voters.add(new QuorumConfig.Voter(id, "127.0.0.1", FreePorts.next()));
         }
@@ -71,7 +79,8 @@ class ControllerQuorumIT {
         }
         awaitReady();
         for (int id = 1; id <= 3; id++) {
-            epochs.put(id, get(anyVoter().registerBroker(new BrokerRecord(id, "127.0.0.1", 9000 + id), "test-" + id)));
+            BrokerRecord self = new BrokerRecord(id, "127.0.0.1", brokerListener.getLocalPort());
+            epochs.put(id, get(anyVoter().registerBroker(self, "test-" + id)));
             heartbeating.add(id);
         }
         pump = Executors.newSingleThreadScheduledExecutor();
@@ -86,6 +95,9 @@ class ControllerQuorumIT {
         }
         running.values().forEach(QuorumMetadataStore::close);
         stores.values().forEach(BrokerStore::close);
+        if (brokerListener != null) {
+            brokerListener.close();
+        }
     }
 
     private void start(int id) {
@@ -403,7 +415,8 @@ class ControllerQuorumIT {
         assertThat(observer.topics()).extracting(TopicRecord::name).contains("before");
         assertThat(failure(observer.brokerHeartbeat(1, epochs.get(1)))).isEqualTo(ErrorCode.NOT_CONTROLLER);
         // It proposes through the voters: it registers, heartbeats to the controller, and a topic spreads onto it.
-        epochs.put(4, get(observer.registerBroker(new BrokerRecord(4, "127.0.0.1", 9004), "test-4")));
+        BrokerRecord four = new BrokerRecord(4, "127.0.0.1", brokerListener.getLocalPort());
+        epochs.put(4, get(observer.registerBroker(four, "test-4")));
         heartbeating.add(4);
         TopicRecord wide = get(observer.createTopic("four-wide", 4, 4, Map.of()));
         assertThat(wide.replicationFactor()).isEqualTo(4);
