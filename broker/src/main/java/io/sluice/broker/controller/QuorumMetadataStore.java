@@ -81,8 +81,10 @@ import org.slf4j.LoggerFactory;
 public final class QuorumMetadataStore implements MetadataStore, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(QuorumMetadataStore.class);
 
-    /** How long the probe of a broker whose heartbeat connection closed may take (a refusal comes at once). */
+    /** How long the probe of a broker whose heartbeat connection closed may connect (a refusal comes at once). */
     private static final int LISTENER_PROBE_TIMEOUT_MS = 1000;
+    /** How long it holds an accepted connection, watching for a dying process to reset it (see ListenerProbe). */
+    private static final long LISTENER_PROBE_HOLD_MS = 500;
 
     /** Every Sluice cluster's controller group has this id; the voters list says who is in it. */
     static final RaftGroupId GROUP_ID = RaftGroupId.valueOf(
@@ -141,7 +143,8 @@ public final class QuorumMetadataStore implements MetadataStore, AutoCloseable {
         this.controller = new ActiveController(config.nodeId(), config.sessionTimeoutMs(),
                 config.firstHeartbeatGraceMs(), clock, view, proposer,
                 this::isActiveController, this::controllerId,
-                new ListenerProbe(Transport.shared(), LISTENER_PROBE_TIMEOUT_MS));
+                new ListenerProbe(Transport.shared(), LISTENER_PROBE_TIMEOUT_MS,
+                        LISTENER_PROBE_HOLD_MS));
         this.balancer = new PreferredLeaderBalancer(balance, view, c -> proposer.propose(c, r -> r),
                 this::isActiveController);
     }
