@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 import org.slf4j.Logger;
@@ -26,6 +27,8 @@ import org.slf4j.LoggerFactory;
  */
 final class ActiveController {
     private static final Logger log = LoggerFactory.getLogger(ActiveController.class);
+    /** How soon a broker's listener is asked again while its connection-lost grace runs. */
+    static final long PROBE_RETRY_MS = 250;
 
     private final int nodeId;
     private final long sessionTimeoutMs;
@@ -35,6 +38,7 @@ final class ActiveController {
     private final BooleanSupplier isActive;
     private final IntSupplier controllerId;
     private final BrokerSessions sessions;
+    private final long firstHeartbeatGraceMs;
     /** Asked when a broker's heartbeat connection closes whether its listener is gone too; null: never asked. */
     private final ListenerProbe probe;
     /** Registration epochs whose fencing is proposed and not yet answered. */
@@ -51,7 +55,8 @@ final class ActiveController {
      * @param probe                 see {@link #connectionLost}; null to rely on the grace alone
      */
     ActiveController(int nodeId, long sessionTimeoutMs, long firstHeartbeatGraceMs, Clock clock, PublishedImage view,
-                     CommandProposer proposer, BooleanSupplier isActive, IntSupplier controllerId, ListenerProbe probe) {
+                     CommandProposer proposer, BooleanSupplier isActive, IntSupplier controllerId,
+                     ListenerProbe probe) {
         this.nodeId = nodeId;
         this.sessionTimeoutMs = sessionTimeoutMs;
         this.clock = clock;
@@ -60,6 +65,7 @@ final class ActiveController {
         this.isActive = isActive;
         this.controllerId = controllerId;
         this.sessions = new BrokerSessions(sessionTimeoutMs, firstHeartbeatGraceMs);
+        this.firstHeartbeatGraceMs = firstHeartbeatGraceMs;
         this.probe = probe;
     }
 
@@ -94,27 +100,41 @@ final class ActiveController {
      * The connection broker {@code brokerId} heartbeated on for {@code brokerEpoch} closed (see
      * {@link BrokerSessions#connectionLost}): unless it heartbeats within {@code graceMs}, it is fenced. If its
      * registered listener refuses a connection too, the process is gone: its session ends now, and the next check
-     * fences it (a killed leader's partitions move in a fraction of a second rather than after the grace).
+     * fences it (a killed leader's partitions move in a fraction of a second rather than after the grace). The
+     * listener is asked again every {@value #PROBE_RETRY_MS} ms of the grace while the broker stays silent.
      */
     void connectionLost(int brokerId, long brokerEpoch, long graceMs) {
         if (!isActive.getAsBoolean() || shuttingDown) {
             return;
         }
-        sessions.connectionLost(brokerId, brokerEpoch, clock.milliseconds(), graceMs);
+        long now = clock.milliseconds();
+        sessions.connectionLost(brokerId, brokerEpoch, now, graceMs);
         BrokerRegistration b = view.broker(brokerId).orElse(null);
         if (probe == null || b == null || b.brokerEpoch() != brokerEpoch || b.fenced()) {
             return;
         }
-        endSessionIfListenerGone(b, "its heartbeat connection closed");
+        endSessionIfListenerGone(b, "its heartbeat connection closed", sessions.lastSeenMs(brokerId, brokerEpoch),
+                now + graceMs);
     }
 
-    /** Ends {@code b}'s session now if its registered listener refuses a connection (see {@link ListenerProbe}). */
-    private void endSessionIfListenerGone(BrokerRegistration b, String why) {
+    /**
+     * Ends {@code b}'s session now if its registered listener refuses a connection (see {@link ListenerProbe});
+     * otherwise asks again after {@value #PROBE_RETRY_MS} ms, until {@code untilMs} or until the broker heartbeats
+     * (its last heartbeat is no longer {@code lastSeenMs}).
+     */
+    private void endSessionIfListenerGone(BrokerRegistration b, String why, long lastSeenMs, long untilMs) {
         probe.refuses(b.host(), b.port()).thenAccept(refused -> {
-            if (refused && isActive.getAsBoolean() && !shuttingDown) {
+            boolean heardSince = sessions.lastSeenMs(b.nodeId(), b.brokerEpoch()) != lastSeenMs;
+            if (!isActive.getAsBoolean() || shuttingDown || heardSince) {
+                return;
+            }
+            if (refused) {
                 log.info("broker {} (epoch {}): {} and its listener {}:{} refuses connections; ending its session now",
                         b.nodeId(), b.brokerEpoch(), why, b.host(), b.port());
                 sessions.connectionLost(b.nodeId(), b.brokerEpoch(), clock.milliseconds(), 0);
+            } else if (clock.milliseconds() + PROBE_RETRY_MS < untilMs) {
+                CompletableFuture.delayedExecutor(PROBE_RETRY_MS, TimeUnit.MILLISECONDS).execute(() ->
+                        endSessionIfListenerGone(b, why, lastSeenMs, untilMs));
             }
         });
     }
@@ -138,9 +158,11 @@ final class ActiveController {
                     // (often the old controller itself) need not wait out the first-heartbeat grace.
                     List<BrokerRegistration> brokers = view.brokers();
                     sessions.expired(brokers, clock.milliseconds()); // opens their sessions, expires none yet
+                    long now = clock.milliseconds();
                     for (BrokerRegistration b : brokers) {
                         if (!b.fenced() && b.nodeId() != nodeId) {
-                            endSessionIfListenerGone(b, "this node became the controller");
+                            endSessionIfListenerGone(b, "this node became the controller",
+                                    sessions.lastSeenMs(b.nodeId(), b.brokerEpoch()), now + firstHeartbeatGraceMs);
                         }
                     }
                 }

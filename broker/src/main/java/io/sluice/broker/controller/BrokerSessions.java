@@ -72,6 +72,12 @@ final class BrokerSessions {
         return out;
     }
 
+    /** When the broker last heartbeated (or its session began) at {@code brokerEpoch}; -1 when it has no such session. */
+    synchronized long lastSeenMs(int brokerId, long brokerEpoch) {
+        Session s = sessions.get(brokerId);
+        return s == null || s.brokerEpoch() != brokerEpoch ? -1 : s.lastSeenMs();
+    }
+
     /** How long ago the broker last heartbeated, or -1 when it has no session. */
     synchronized long sinceLastHeartbeat(int brokerId, long nowMs) {
         Session s = sessions.get(brokerId);

@@ -25,6 +25,8 @@ class BrokerSessionsTest {
         sessions.expired(List.of(one), 0);
         BrokerRegistration reRegistered = new BrokerRegistration(1, "h", 1, "j", 20, false);
         assertThat(sessions.expired(List.of(reRegistered), 5000)).isEmpty();
+        assertThat(sessions.lastSeenMs(1, 20)).isEqualTo(5000);
+        assertThat(sessions.lastSeenMs(1, one.brokerEpoch())).as("the old registration's session is gone").isEqualTo(-1);
         assertThat(sessions.expired(List.of(reRegistered), 6001)).containsExactly(reRegistered);
         assertThat(sessions.expired(List.of(reRegistered.withFenced(true)), 9000)).isEmpty();
     }
