@@ -157,8 +157,8 @@ final class ActiveController {
                     // A new controller has heard no connection close; the broker that died with the old controller
                     // (often the old controller itself) need not wait out the first-heartbeat grace.
                     List<BrokerRegistration> brokers = view.brokers();
-                    sessions.expired(brokers, clock.milliseconds()); // opens their sessions, expires none yet
                     long now = clock.milliseconds();
+                    sessions.expired(brokers, now); // opens their sessions, expires none yet
                     for (BrokerRegistration b : brokers) {
                         if (!b.fenced() && b.nodeId() != nodeId) {
                             endSessionIfListenerGone(b, "this node became the controller",

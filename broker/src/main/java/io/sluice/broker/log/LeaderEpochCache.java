@@ -29,9 +29,10 @@ import java.util.List;
  * (an atomic move, the directory forced after it), so after a crash it is either the old list or the new one,
  * never a mix. Removals (a truncation, a retention pass) are written at once. An added epoch is not: writing it
  * would put file I/O, and an fsync, under the log's lock into the first append of every partition after a leader
- * change (Kafka moved it off that path too, KAFKA-15046). It is written by {@link #force}, which the log calls
- * before its recovery point may pass the new epoch's start offset; a crash before that leaves the old list, and
- * the log reads the epochs above its recovery point back from the batches.
+ * change. (Kafka still forces it in {@code assign}; KAFKA-15046 took only its other fsyncs out of the log
+ * lock. Here the log reads back from the batches what a crash lost instead.) It is written by {@link #force},
+ * which the log calls before its recovery point may pass the new epoch's start offset; a crash before that leaves
+ * the old list, and the log reads the epochs above its recovery point back from the batches.
  *
  * <p>Thread-safety: changed only by the owning {@link Log}, under its lock; each change publishes a new
  * immutable list, so {@link #force} may run on the log's background seal without that lock. The file is written

@@ -142,22 +142,4 @@ class ClusterIT {
                 .until(() -> TestCluster.liveBrokerIds(m).size() == 2 && !TestCluster.liveBrokerIds(m).contains(old));
         m.createTopic("after-failover", 2, 2, Map.of()).join();
     }
-
-    /**
-     * A stopped broker's listener is gone: the controller, told its heartbeat connection closed, finds the listener
-     * refusing connections and fences it at once, not after the connection-lost grace (four intervals: 20 s here).
-     */
-    @Test
-    void aBrokerWhoseListenerIsGoneIsFencedWithoutWaitingForTheGrace() {
-        cluster.close();
-        cluster = new TestCluster(dir.resolve("slow-heartbeats"), 3, Map.of(
-                BrokerConfig.BROKER_SESSION_TIMEOUT_MS, "60000",
-                BrokerConfig.BROKER_HEARTBEAT_INTERVAL_MS, "5000"));
-        MetadataStore m = cluster.controller().metadata();
-        await().atMost(WAIT).until(() -> TestCluster.liveBrokerIds(m).equals(List.of(1, 2, 3)));
-        int victim = cluster.running().keySet().stream().filter(id -> id != cluster.controller().config().nodeId())
-                .findFirst().orElseThrow();
-        cluster.stop(victim);
-        await().atMost(Duration.ofSeconds(10)).until(() -> TestCluster.registration(m, victim).fenced());
-    }
 }
