@@ -29,6 +29,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * <li>{@link #crc32c}: {@code RecordBatch.computeChecksum()} (the JDK's CRC32C intrinsic over 16 KiB);
  * <li>{@link #validate}: {@code RecordBatch.at(...).validate()}, the producer-batch check
  *     {@code Log.appendAsLeader} runs: CRC32C plus the framing walk over every record;
+ * <li>{@link #validateSmallRecords}: the same for a batch of 100-byte records;
  * <li>{@link #indexEntryChannelWrite}: one 8-byte offset-index entry written with {@code FileChannel.write}
  *     at the next slot of a 10 MiB index file opened like {@code MappedIndex} (a {@code RandomAccessFile}
  *     grown with {@code setLength}), which is how {@code MappedIndex.writeSlot} stores every entry: a
@@ -49,6 +50,7 @@ public class AppendCostBreakdownBenchmark {
     static final int INDEX_BYTES = 10 << 20;
 
     private ByteBuffer batch;
+    private ByteBuffer smallRecords;
     private Path dir;
     private RandomAccessFile channelIndex;
     private FileChannel channel;
@@ -61,6 +63,7 @@ public class AppendCostBreakdownBenchmark {
     @Setup(Level.Trial)
     public void setUp() throws IOException {
         batch = BenchSupport.batch16KiB();
+        smallRecords = BenchSupport.batchOfSmallRecords();
         dir = BenchSupport.newScratchDir("breakdown");
         channelIndex = new RandomAccessFile(dir.resolve("channel.index").toFile(), "rw");
         channelIndex.setLength(INDEX_BYTES);
@@ -86,6 +89,14 @@ public class AppendCostBreakdownBenchmark {
     @Benchmark
     public int validate() {
         RecordBatch b = RecordBatch.at(batch, 0);
+        b.validate();
+        return b.recordCount();
+    }
+
+    /** The same check of a 16 KiB batch of 100-byte records (148 of them), where the framing walk dominates. */
+    @Benchmark
+    public int validateSmallRecords() {
+        RecordBatch b = RecordBatch.at(smallRecords, 0);
         b.validate();
         return b.recordCount();
     }

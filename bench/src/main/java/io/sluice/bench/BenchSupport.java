@@ -54,6 +54,20 @@ final class BenchSupport {
         return ByteBuffer.allocateDirect(BATCH_BYTES).put(batch).flip();
     }
 
+    /**
+     * Nearly 16 KiB of 100-byte values (148 records, a timestamp 1 ms apart every 20), as a producer batches
+     * small records, in a direct buffer.
+     */
+    static ByteBuffer batchOfSmallRecords() {
+        SplittableRandom random = new SplittableRandom(42);
+        RecordBatchBuilder builder = new RecordBatchBuilder(BATCH_BYTES);
+        for (int i = 0; builder.sizeInBytes() + 112 <= BATCH_BYTES; i++) {
+            builder.append(TIMESTAMP + i / 20, null, randomBytes(random, 100));
+        }
+        ByteBuffer batch = builder.build();
+        return ByteBuffer.allocateDirect(batch.remaining()).put(batch).flip();
+    }
+
     private static byte[] randomBytes(SplittableRandom random, int n) {
         byte[] b = new byte[n];
         random.nextBytes(b);

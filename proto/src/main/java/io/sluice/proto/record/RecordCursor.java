@@ -1,7 +1,10 @@
 package io.sluice.proto.record;
 
 import io.sluice.proto.record.CorruptRecordException.Reason;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 /**
  * Walks the framing of the records of one batch, one record per {@link #next(int)} (the layout is drawn on
@@ -24,6 +27,8 @@ final class RecordCursor {
     private static final int MAX_VARLONG_BYTES = 10;
     /** What the fast varint readers return for a varint that runs past its fence or past its maximum size. */
     private static final int BAD_VARINT = -1;
+    private static final VarHandle LONG_BIG_ENDIAN = MethodHandles.byteArrayViewVarHandle(long[].class,
+            ByteOrder.BIG_ENDIAN);
 
     private final RecordBatch batch;
     private final ByteBuffer buffer;
@@ -73,7 +78,8 @@ final class RecordCursor {
      * The framing walk of {@link RecordBatch#validate()}: every record from the first to the end of the batch, each
      * of whose offsetDelta must equal its index. Allocates nothing unless it throws.
      *
-     * <p>It accepts and rejects exactly what {@link #frame} does, but is laid out for speed: where the next record
+     * <p>It accepts and rejects exactly what {@link #frame} does, but is laid out for speed: runs of records of the
+     * common shape go through {@link #commonRun}, any other record on its own, where the next record
      * starts depends only on this record's length varint, and the rest of the record's checks ({@link #fieldsFit})
      * only decide a branch, so the processor can check one record while it already reads the next. Walking
      * through {@link #frame} instead chains every field of every record into one serial dependency (its result
@@ -92,6 +98,12 @@ final class RecordCursor {
         int at = batch.position() + RecordBatch.RECORDS_OFFSET;
         int found = 0;
         while (at < batchEnd) {
+            long run = commonRun(buffer, array, arrayOffset, at, batchEnd, found);
+            at = (int) (run >>> 32);
+            found += (int) run;
+            if (at >= batchEnd) {
+                break;
+            }
             long read = readVarint(buffer, array, arrayOffset, at, batchEnd);
             int bodyAt = (int) (read >>> 32);
             int bodySize = (int) read;
@@ -108,6 +120,104 @@ final class RecordCursor {
             found++;
         }
         return found;
+    }
+
+    /**
+     * The fast path of the walk: from {@code at} on, every record of the shape producers write, until one is not
+     * (the general walk then takes that one). The shape: a length of at most three bytes, a timestampDelta of at
+     * most two (within 8 s of the batch's first timestamp), an offsetDelta of at most two (below record 8192), a
+     * keyLength of one byte, together at most eight bytes, which are read in one load and taken apart in
+     * registers; then a valueLength of at most three bytes, and no headers. The loop calls nothing that is not
+     * inlined. Checked field by field through {@link #fieldsFit} alone, the framing of a 16 KiB batch of 1 KiB
+     * records cost about as much as its CRC32C, and of 100-byte records eight times as much. Accepts only what
+     * {@link #frame} accepts; stops (without deciding) at anything else, including a record that a field read
+     * past its end would misjudge.
+     *
+     * @param index the number of the record at {@code at}
+     * @return where it stopped in the high 32 bits, the number of records it walked in the low 32
+     */
+    private static long commonRun(ByteBuffer buffer, byte[] array, int arrayOffset, int at, int batchEnd,
+                                  int index) {
+        int first = index;
+        while (batchEnd - at >= Long.BYTES) {
+            long word = wordAt(buffer, array, arrayOffset, at);
+            int k = 1;
+            int raw = byteOf(word, 0); // length
+            if (raw >= 0x80) {
+                int b = byteOf(word, k++);
+                raw = (raw & 0x7f) | (b & 0x7f) << 7;
+                if (b >= 0x80) {
+                    b = byteOf(word, k++);
+                    if (b >= 0x80) {
+                        break;
+                    }
+                    raw |= b << 14;
+                }
+            }
+            int bodySize = (raw >>> 1) ^ -(raw & 1);
+            if (bodySize < MIN_BODY_SIZE || bodySize > batchEnd - at - k) {
+                break;
+            }
+            int end = at + k + bodySize;
+            k++; // attributes
+            if (byteOf(word, k++) >= 0x80 && byteOf(word, k++) >= 0x80) { // timestampDelta
+                break;
+            }
+            int zigZag = index << 1; // offsetDelta, in the shortest encoding
+            if (zigZag < 0x80) {
+                if (byteOf(word, k++) != zigZag) {
+                    break;
+                }
+            } else if (zigZag >= 1 << 14 || byteOf(word, k++) != (zigZag & 0x7f | 0x80)
+                    || byteOf(word, k++) != zigZag >>> 7 || k == Long.BYTES) {
+                break;
+            }
+            int keyLength = byteOf(word, k++);
+            int keySize = (keyLength >>> 1) ^ -(keyLength & 1);
+            int p = at + k;
+            // Also fails when the fields read so far ran past the record's end.
+            if (keyLength >= 0x80 || keySize < -1 || keySize > end - p) {
+                break;
+            }
+            p += Math.max(keySize, 0);
+            if (end - p < 2) { // a valueLength and a headerCount at least
+                break;
+            }
+            int b = byteAt(buffer, array, arrayOffset, p++); // valueLength
+            raw = b & 0x7f;
+            if (b < 0) {
+                b = byteAt(buffer, array, arrayOffset, p++);
+                raw |= (b & 0x7f) << 7;
+                if (b < 0) {
+                    if (p >= end) {
+                        break;
+                    }
+                    b = byteAt(buffer, array, arrayOffset, p++);
+                    if (b < 0) {
+                        break;
+                    }
+                    raw |= b << 14;
+                }
+            }
+            int valueSize = (raw >>> 1) ^ -(raw & 1);
+            // The headerCount 0 must be the record's last byte, right after the value.
+            if (valueSize < -1 || Math.max(valueSize, 0) != end - 1 - p
+                    || byteAt(buffer, array, arrayOffset, end - 1) != 0) {
+                break;
+            }
+            at = end;
+            index++;
+        }
+        return ((long) at << 32) | (index - first);
+    }
+
+    /** Byte {@code k} (0 to 7) of a big-endian word, unsigned. */
+    private static int byteOf(long word, int k) {
+        return (int) (word >>> (56 - 8 * k)) & 0xff;
+    }
+
+    private static long wordAt(ByteBuffer buffer, byte[] array, int arrayOffset, int index) {
+        return array != null ? (long) LONG_BIG_ENDIAN.get(array, arrayOffset + index) : buffer.getLong(index);
     }
 
     /**

@@ -203,6 +203,41 @@ class RecordBatchTest {
         assertThat(offsets(batch)).containsExactly(0L, 1L, 3L);
     }
 
+    @Test
+    void aValueLengthRunningOffTheEndOfTheBufferIsABadRecordNotAnOverread() {
+        ByteBuffer built = new RecordBatchBuilder(128).append(T0, "abcdefgh".getBytes(UTF_8), "1".getBytes(UTF_8))
+                .build();
+        int record = RecordBatch.RECORDS_OFFSET;
+        built.put(record + LENGTH, (byte) 26); // a body of 13 bytes: attributes to valueLength, the record's last
+        built.put(record + 13, (byte) 0x80); // a valueLength continued past the record, the batch and the buffer
+        int size = record + 14;
+        built.putInt(RecordBatch.BATCH_LENGTH_OFFSET, size - RecordBatch.LOG_OVERHEAD);
+        ByteBuffer direct = ByteBuffer.allocateDirect(size).put(built.limit(size)).flip();
+        RecordBatch batch = rewriteCrc(direct, 0);
+
+        assertCorrupt(batch::validate, Reason.BAD_RECORD, "record 0 at position 61: bad valueLength");
+    }
+
+    @Test
+    void anOffsetDeltaOfTwoBytesIsNotTakenForOneByTheFastWalk() {
+        RecordBatchBuilder builder = new RecordBatchBuilder(1024);
+        for (int i = 0; i < 66; i++) {
+            builder.append(T0, null, new byte[0]);
+        }
+        ByteBuffer buffer = builder.build();
+        RecordBatch.at(buffer, 0).validate();
+        // Records 0..63 take 7 bytes each; record 64's offsetDelta needs two: 80 01. Made 80 02 (128) with the
+        // next byte (the key length) 00, the record also reads as offsetDelta 0x80 taken alone (64, in sequence),
+        // a one-byte key, an empty value and no headers: only the first reading is the format's.
+        int record64 = RecordBatch.RECORDS_OFFSET + 64 * 7;
+        assertThat(buffer.get(record64 + 3)).isEqualTo((byte) 0x80);
+        buffer.put(record64 + 4, (byte) 0x02).put(record64 + 5, (byte) 0x00);
+        RecordBatch batch = rewriteCrc(buffer, 0);
+
+        assertCorrupt(batch::validate, Reason.BAD_RECORD,
+                "record 64 at position " + record64 + " has offsetDelta 128, expected 64");
+    }
+
     @ParameterizedTest
     @ValueSource(shorts = {0x01, 0x04, 0x10, 0x20, 0x40, 0x100})
     void compressionTransactionsControlAndUnknownAttributesAreUnsupported(short attributes) {

@@ -56,12 +56,17 @@ class RecordWalkEquivalenceProperties {
                 Arbitraries.bytes().array(byte[].class).ofMinSize(60).ofMaxSize(300)).injectNull(0.2);
         Arbitrary<Header> header = Combinators.combine(Arbitraries.strings().alpha().ofMaxLength(4), bytes)
                 .as(Header::new);
+        // The last two keep timestampDelta within the one and two bytes of the walk's fast path.
         Arbitrary<Long> timestamps = Arbitraries.oneOf(Arbitraries.longs(),
-                Arbitraries.longs().between(1_700_000_000_000L, 1_700_000_100_000L));
+                Arbitraries.longs().between(1_700_000_000_000L, 1_700_000_100_000L),
+                Arbitraries.longs().between(1_700_000_000_000L, 1_700_000_000_063L),
+                Arbitraries.longs().between(1_700_000_000_000L, 1_700_000_008_000L));
         Arbitrary<Object[]> record = Combinators.combine(timestamps, bytes, bytes,
                         header.list().ofMaxSize(3).map(l -> l.toArray(Header[]::new)))
                 .as((ts, key, value, headers) -> new Object[] {ts, key, value, headers});
-        return record.list().ofMinSize(1).ofMaxSize(12).map(records -> {
+        // Past record 63 an offsetDelta takes two bytes.
+        return Arbitraries.oneOf(record.list().ofMinSize(1).ofMaxSize(12),
+                record.list().ofMinSize(60).ofMaxSize(70)).map(records -> {
             RecordBatchBuilder builder = new RecordBatchBuilder(64);
             for (Object[] r : records) {
                 builder.append((Long) r[0], (byte[]) r[1], (byte[]) r[2], (Header[]) r[3]);
