@@ -487,7 +487,7 @@ public final class Log implements AutoCloseable {
                 target = reopened;
             }
             target.truncateTo(offset);
-            target.startPrefill(background, 0);
+            target.setUpPrefill(background, 0);
             active = target;
             logEndOffset = target.nextOffset();
             epochs.truncateFromEnd(logEndOffset);

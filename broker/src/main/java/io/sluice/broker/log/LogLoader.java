@@ -87,7 +87,7 @@ final class LogLoader {
                 }
             }
             Segment active = segments.lastEntry().getValue();
-            active.startPrefill(background, 0);
+            active.setUpPrefill(background, 0);
             Segment previous = null;
             for (Segment s : segments.values()) {
                 if (previous != null) {
@@ -215,7 +215,7 @@ final class LogLoader {
             allocated = Math.min(prepared.capacity(), config.prefillBytes());
         }
         Segment segment = Segment.openActive(file, base, config, now, Segment.OpenMode.EMPTY);
-        segment.startPrefill(background, allocated);
+        segment.setUpPrefill(background, allocated);
         return segment;
     }
 }

@@ -3,7 +3,6 @@ package io.sluice.broker.log;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -65,12 +64,17 @@ abstract class MappedIndex implements Closeable {
                     this.entries = validPrefix((int) (floorToEntry(existing) / entrySize));
                     if (writable) {
                         int validBytes = entries * entrySize;
-                        int written = (int) Math.min(existing, capacity);
-                        // Whatever follows the valid entries (a torn entry, entries past a crash's cut) would read as
-                        // entries again once the file is trimmed and regrown: zero it now.
-                        zero(validBytes, written);
+                        if (validBytes < Math.min(existing, capacity)) {
+                            // Whatever follows the valid entries (a torn entry, entries past a crash's cut) would
+                            // read as entries again once the file is trimmed and regrown: cut it off. Truncating
+                            // and regrowing (nothing reads the mapping in between) leaves a hole that reads as
+                            // zeros; writing zeros instead cost 10 MiB of writes per index after every unclean
+                            // stop (2.2 GB for 108 partitions), mostly over zeros already there.
+                            raf.getChannel().truncate(validBytes);
+                            raf.setLength(capacity);
+                        }
                         this.allocator = new PageAllocator(file, raf.getChannel(), PageAllocator.INDEX_CHUNK_BYTES,
-                                (int) capacity, validBytes, written, 0, Runnable::run);
+                                (int) capacity, validBytes, validBytes, 0, Runnable::run);
                     } else {
                         this.allocator = null;
                     }
@@ -166,16 +170,6 @@ abstract class MappedIndex implements Closeable {
             for (int p = slotPosition(n), end = slotPosition(old); p < end; p++) {
                 mmap.put(p, (byte) 0);
             }
-        }
-    }
-
-    private void zero(long from, long to) throws IOException {
-        if (from >= to) {
-            return;
-        }
-        ByteBuffer zeros = ByteBuffer.allocate((int) (to - from));
-        while (zeros.hasRemaining()) {
-            raf.getChannel().write(zeros, from + zeros.position());
         }
     }
 

@@ -24,9 +24,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The file is cut into chunks ({@link #SEGMENT_CHUNK_BYTES} for data, {@link #INDEX_CHUNK_BYTES} for
  * indexes), each {@code UNALLOCATED → ALLOCATING → ALLOCATED}.
- * The background filler keeps {@code aheadBytes} allocated beyond the writer by writing zeros; when the
- * writer gets to a chunk first it allocates it itself; when the filler is allocating a chunk the writer
- * needs, the writer waits for it (one chunk write, well under a millisecond). Zeros are only ever written
+ * From the first write on, the background filler keeps {@code aheadBytes} allocated beyond the writer by
+ * writing zeros (a segment nobody writes to costs no writes); when the writer gets to a chunk first it
+ * allocates it itself; when the filler is allocating a chunk the writer needs, the writer waits for it (one
+ * chunk write, well under a millisecond). Zeros are only ever written
  * from {@code dataEnd} on, and never into a chunk the writer has started, so they cannot overwrite records.
  *
  * <p>Thread-safety: {@link #beforeWrite} is called by the segment's single writer; fills run on the
@@ -80,11 +81,6 @@ final class PageAllocator {
             states.set(c, ALLOCATED);
         }
         requestedUpTo = allocatedChunks - 1;
-    }
-
-    /** Starts filling the chunks ahead of {@code position} before any write arrives. */
-    void start(int position) {
-        requestAhead(position / chunkBytes - 1);
     }
 
     /**

@@ -101,6 +101,21 @@ class LogTest {
     // ------------------------------------------------------------------ append and read
 
     @Test
+    void anIdleLogWritesNoZerosAheadUntilItsFirstAppend() {
+        config = config.withSegmentBytes(16 << 20).withPrefillBytes(4 << 20);
+        Log log = openNew();
+        assertThat(log.segments().get(0).allocatedChunks()).isZero();
+        log.close();
+        open.remove(log);
+        Log reopened = open(true, 0);
+        assertThat(reopened.segments().get(0).allocatedChunks()).as("after a clean reopen").isZero();
+
+        appendRecords(reopened, 1, 5, 100, clock.milliseconds());
+        // The background work runs inline here: the writer's own chunk and the four ahead of it.
+        assertThat(reopened.segments().get(0).allocatedChunks()).isEqualTo(5);
+    }
+
+    @Test
     void appendAssignsOffsetsAndEpochInPlaceAndReadsBack() throws IOException {
         Log log = openNew();
         LogAppendInfo first = log.appendAsLeader(batch(0, 5, 100, clock.milliseconds()), 7);

@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
@@ -70,6 +73,42 @@ class OffsetIndexTest {
             assertThat(reopened.entries()).isEqualTo(5);
             assertThat(reopened.lastEntry()).isEqualTo(new OffsetPosition(BASE + 45, 450));
         }
+    }
+
+    @Test
+    void whatFollowsTheValidEntriesAfterACrashIsCutOffSoThatItCannotComeBack() throws IOException {
+        Path file = tmp.resolve("d.index");
+        try (OffsetIndex index = new OffsetIndex(file, BASE, 1 << 20, true)) {
+            for (int i = 1; i <= 3; i++) {
+                index.append(BASE + 10L * i, 100 * i);
+            }
+        }
+        // As a crash may leave it: a fourth entry that does not increase (torn), then increasing ones again.
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.write(entry(5, 999), 24);
+            ch.write(entry(40, 400), 32);
+            ch.write(entry(50_000, 500_000), 512 << 10);
+        }
+        try (OffsetIndex reopened = new OffsetIndex(file, BASE, 1 << 20, true)) {
+            assertThat(reopened.entries()).isEqualTo(3);
+            reopened.append(BASE + 35, 350);
+        }
+        assertThat(Files.size(file)).isEqualTo(1 << 20);
+        byte[] bytes = Files.readAllBytes(file);
+        for (int i = 32; i < bytes.length; i++) {
+            if (bytes[i] != 0) {
+                throw new AssertionError("byte " + i + " after the entries is " + bytes[i]);
+            }
+        }
+        // Had the old entries stayed, the one after the new fourth entry would be taken as a fifth.
+        try (OffsetIndex again = new OffsetIndex(file, BASE, 1 << 20, true)) {
+            assertThat(again.entries()).isEqualTo(4);
+            assertThat(again.lastEntry()).isEqualTo(new OffsetPosition(BASE + 35, 350));
+        }
+    }
+
+    private static ByteBuffer entry(int relativeOffset, int position) {
+        return ByteBuffer.allocate(8).putInt(relativeOffset).putInt(position).flip();
     }
 
     @Test

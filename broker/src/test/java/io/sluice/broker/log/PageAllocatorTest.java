@@ -27,7 +27,6 @@ class PageAllocatorTest {
             ch.write(ByteBuffer.wrap(new byte[1]), capacity - 1);
             MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_WRITE, 0, capacity);
             PageAllocator prefill = new PageAllocator(tmp, ch, PageAllocator.SEGMENT_CHUNK_BYTES, capacity, 0, 0, 4 * PageAllocator.SEGMENT_CHUNK_BYTES, pool);
-            prefill.start(0);
             ByteBuffer chunk = ByteBuffer.allocate(16 * 1024 + 7); // odd size: writes straddle chunk edges
             int position = 0;
             byte n = 1;
