@@ -144,10 +144,9 @@ public final class Segment {
     /**
      * Sets up the page allocation that every append waits for ({@link PageAllocator}). Its background filler,
      * which keeps {@code segment.prefill.bytes} allocated ahead of the writer, starts with the first append,
-     * not here: a broker opens every partition it holds at start and most of them may be idle, and writing
-     * that many bytes of zeros for each of them (16 MiB each by default: 1.6 GiB for 100 partitions) took the
-     * disk from the appends and made a restart after an unclean stop wait for its write-back. Call once the
-     * size is settled.
+     * not here: a broker opens every partition it holds at start, and many may never be written to; zeros
+     * for each of them (16 MiB each by default: 1.6 GiB for 100 partitions) only take page cache and disk
+     * bandwidth from the appends, and an unclean restart cuts them off again. Call once the size is settled.
      *
      * @param allocatedBytes leading bytes already allocated by a {@link PreparedFile}
      */
