@@ -43,8 +43,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * <ul>
  * <li>{@link #logAppend}: 32,000 appends (500 MiB) into a fresh log whose 1 GiB active segment was prefilled
  *     completely by the log's own background prefill ({@code segment.prefill.bytes} = 1 GiB, set off by one
- *     untimed append) before the clock starts. 500 MiB stays under half a segment, so neither a roll nor the next segment's preparation
- *     competes: it is validation (CRC32C, record framing), offset assignment, indexing and the copy.
+ *     untimed append) before the clock starts. 500 MiB stays under half a segment, so neither a roll nor the
+ *     next segment's preparation competes: it is validation (CRC32C, record framing), offset assignment,
+ *     indexing and the copy.
  * <li>{@link #rawMmapCopyPrefilled}, the fair ceiling of {@code logAppend}: the same 32,000 copies of the same
  *     direct {@code ByteBuffer} (the kind the broker gets from Netty) with the same call
  *     ({@code MappedByteBuffer.put(int, ByteBuffer, int, int)}), back to back, into a fresh 1 GiB file prepared like the log's segment: grown sparse by writing its last

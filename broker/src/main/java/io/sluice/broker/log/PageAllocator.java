@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
  * From the first write on, the background filler keeps {@code aheadBytes} allocated beyond the writer by
  * writing zeros (a segment nobody writes to costs no writes); when the writer gets to a chunk first it
  * allocates it itself; when the filler is allocating a chunk the writer needs, the writer waits for it (one
- * chunk write, well under a millisecond). Zeros are only ever written
- * from {@code dataEnd} on, and never into a chunk the writer has started, so they cannot overwrite records.
+ * chunk write, well under a millisecond). Zeros are only ever written from {@code dataEnd} on, and never into
+ * a chunk the writer has started, so they cannot overwrite records.
  *
  * <p>Thread-safety: {@link #beforeWrite} is called by the segment's single writer; fills run on the
  * executor; chunk states are atomic.

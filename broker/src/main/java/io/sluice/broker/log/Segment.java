@@ -157,7 +157,7 @@ public final class Segment {
         }
     }
 
-    /** Chunks of the active data file allocated so far; 0 for a sealed segment. For tests and metrics. */
+    /** Chunks of the active data file allocated so far; 0 for a sealed segment. For tests. */
     int allocatedChunks() {
         PageAllocator p = prefill;
         return p == null ? 0 : p.allocatedChunks();
