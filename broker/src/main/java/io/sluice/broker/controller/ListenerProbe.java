@@ -6,8 +6,10 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
+import io.sluice.client.network.OffLoopResolverGroup;
 import io.sluice.client.network.Transport;
 import java.net.ConnectException;
+import java.net.InetSocketAddress;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -51,8 +53,9 @@ final class ListenerProbe {
         try {
             connect = new Bootstrap().group(transport.group()).channel(transport.channelClass())
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMs)
+                    .resolver(OffLoopResolverGroup.SHARED) // runs on the client event loops: no lookup here
                     .handler(new ChannelInboundHandlerAdapter())
-                    .connect(host, port);
+                    .connect(InetSocketAddress.createUnresolved(host, port));
         } catch (RuntimeException e) {
             answer.complete(false);
             return;

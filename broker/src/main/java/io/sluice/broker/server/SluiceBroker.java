@@ -290,7 +290,7 @@ public final class SluiceBroker implements AutoCloseable {
     private InetSocketAddress brokerAddress(int nodeId) {
         for (BrokerRegistration b : metadata.registrations()) {
             if (b.nodeId() == nodeId) {
-                return new InetSocketAddress(b.host(), b.port());
+                return InetSocketAddress.createUnresolved(b.host(), b.port()); // the fetcher's connect resolves it
             }
         }
         return null;

@@ -25,6 +25,7 @@ import io.sluice.proto.frame.InboundFrame;
 import io.sluice.proto.frame.OutboundFrame;
 import io.sluice.proto.message.Request;
 import io.sluice.proto.message.Response;
+import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -94,6 +95,7 @@ public final class BrokerConnection implements AutoCloseable {
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, config.connectTimeoutMs())
+                .resolver(OffLoopResolverGroup.SHARED)
                 // Reads of up to 1 MiB: a fetch answer of megabytes arrives in few syscalls.
                 .option(ChannelOption.RECVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(512, 16 * 1024, 1 << 20))
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK,
@@ -113,7 +115,7 @@ public final class BrokerConnection implements AutoCloseable {
                 });
         ChannelFuture connect;
         try {
-            connect = bootstrap.connect(host, port);
+            connect = bootstrap.connect(InetSocketAddress.createUnresolved(host, port)); // resolved off this thread
         } catch (RuntimeException e) {
             result.completeExceptionally(new BrokerUnavailableException("cannot connect to broker " + address + ": " + e, e));
             return result;
