@@ -42,8 +42,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <ul>
  * <li>{@link #logAppend}: 32,000 appends (500 MiB) into a fresh log whose 1 GiB active segment was prefilled
- *     completely by the log's own background prefill ({@code segment.prefill.bytes} = 1 GiB, set off by one
- *     untimed append) before the clock starts. 500 MiB stays under half a segment, so neither a roll nor the
+ *     completely by the log's own background prefill before the clock starts ({@code segment.prefill.bytes} =
+ *     1 GiB; the prefill keeps about a second of the writer's rate ahead, so an untimed 1 MiB of appends at
+ *     full speed, which crosses the first 1 MiB chunk edge and shows that rate, opens it to the whole
+ *     segment). 500 MiB stays under half a segment, so neither a roll nor the
  *     next segment's preparation competes: it is validation (CRC32C, record framing), offset assignment,
  *     indexing and the copy.
  * <li>{@link #rawMmapCopyPrefilled}, the fair ceiling of {@code logAppend}: the same 32,000 copies of the same
@@ -100,11 +102,12 @@ public class LogAppendBenchmark {
         abstract LogConfig config();
 
         /**
-         * Untimed appends after open, before the clock starts: at least one, because a segment's background prefill
-         * starts with its first append.
+         * Untimed appends after open, before the clock starts: a segment's background prefill starts with its first
+         * append and sizes its window to the writer's rate from the first 1 MiB chunk edge on, so the prefix
+         * crosses that edge.
          */
         int prefixAppends() {
-            return 1;
+            return (1 << 20) / BenchSupport.BATCH_BYTES + 1;
         }
 
         @Setup(Level.Trial)

@@ -322,7 +322,8 @@ public final class Log implements AutoCloseable {
         if (nextFile == null && discarding.isDone() && active.size() >= config.segmentBytes() / 2) {
             LogConfig cfg = config;
             long n = ++preparations;
-            nextFile = CompletableFuture.supplyAsync(() -> PreparedFile.create(dir, n, cfg), background);
+            int aheadBytes = active.prefillAheadBytes();
+            nextFile = CompletableFuture.supplyAsync(() -> PreparedFile.create(dir, n, cfg, aheadBytes), background);
         }
     }
 
@@ -343,7 +344,8 @@ public final class Log implements AutoCloseable {
             return;
         }
         long base = logEndOffset;
-        Segment next = LogLoader.newActiveSegment(dir, base, config, now, takePreparedFile(), background);
+        Segment next = LogLoader.newActiveSegment(dir, base, config, now, takePreparedFile(), background,
+                old.prefillAheadBytes(), clock::nanoseconds);
         segments.put(base, next);
         active = next;
         // Until its seal has trimmed and flushed it, the old segment must be recovered after a crash: a
@@ -475,6 +477,7 @@ public final class Log implements AutoCloseable {
                 return true;
             }
             pendingSeals.join();
+            int aheadBytes = active.prefillAheadBytes();
             for (Segment s : new ArrayList<>(segments.tailMap(offset, false).values())) {
                 segments.remove(s.baseOffset());
                 s.markDeleted();
@@ -487,7 +490,7 @@ public final class Log implements AutoCloseable {
                 target = reopened;
             }
             target.truncateTo(offset);
-            target.setUpPrefill(background, 0);
+            target.setUpPrefill(background, 0, aheadBytes, clock::nanoseconds);
             active = target;
             logEndOffset = target.nextOffset();
             epochs.truncateFromEnd(logEndOffset);
@@ -506,6 +509,7 @@ public final class Log implements AutoCloseable {
         try {
             ensureOpen();
             pendingSeals.join();
+            int aheadBytes = active.prefillAheadBytes();
             List<Segment> old = new ArrayList<>(segments.values());
             Segment fresh;
             if (segments.containsKey(offset)) {
@@ -514,10 +518,12 @@ public final class Log implements AutoCloseable {
                     segments.remove(s.baseOffset());
                     s.markDeleted();
                 }
-                fresh = LogLoader.newActiveSegment(dir, offset, config, clock.milliseconds(), null, background);
+                fresh = LogLoader.newActiveSegment(dir, offset, config, clock.milliseconds(), null, background,
+                        aheadBytes, clock::nanoseconds);
                 segments.put(offset, fresh);
             } else {
-                fresh = LogLoader.newActiveSegment(dir, offset, config, clock.milliseconds(), null, background);
+                fresh = LogLoader.newActiveSegment(dir, offset, config, clock.milliseconds(), null, background,
+                        aheadBytes, clock::nanoseconds);
                 segments.put(offset, fresh);
                 for (Segment s : old) {
                     segments.remove(s.baseOffset());

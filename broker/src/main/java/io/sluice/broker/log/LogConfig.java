@@ -15,8 +15,9 @@ import java.util.function.Function;
  * @param retentionMs           {@code retention.ms}: segments whose newest record is older are deleted; -1 = no limit
  * @param flushIntervalMessages {@code flush.interval.messages}: fsync after this many appended records; off by default
  * @param flushIntervalMs       {@code flush.interval.ms}: fsync when the oldest unflushed append is this old; off by default
- * @param prefillBytes          {@code segment.prefill.bytes}: how far ahead of the writer the active segment's pages are
- *                              allocated and faulted in by a background thread; 0 turns prefill off
+ * @param prefillBytes          {@code segment.prefill.bytes}: the most the active segment's pages are allocated
+ *                              ahead of its writer by a background thread (about a second of its writes, at
+ *                              least 1 MiB; see {@code PageAllocator}); 0 turns prefill off
  */
 public record LogConfig(
         int segmentBytes,

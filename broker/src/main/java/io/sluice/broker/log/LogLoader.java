@@ -12,6 +12,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executor;
+import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -57,7 +58,8 @@ final class LogLoader {
         ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
         try {
             if (bases.isEmpty()) {
-                segments.put(0L, newActiveSegment(dir, 0, config, now, null, background));
+                segments.put(0L, newActiveSegment(dir, 0, config, now, null, background,
+                        PageAllocator.SEGMENT_CHUNK_BYTES, clock::nanoseconds));
                 return new Log(tp, dir, config, clock, background, segments, 0);
             }
             long last = bases.last();
@@ -87,7 +89,7 @@ final class LogLoader {
                 }
             }
             Segment active = segments.lastEntry().getValue();
-            active.setUpPrefill(background, 0);
+            active.setUpPrefill(background, 0, PageAllocator.SEGMENT_CHUNK_BYTES, clock::nanoseconds);
             Segment previous = null;
             for (Segment s : segments.values()) {
                 if (previous != null) {
@@ -202,9 +204,13 @@ final class LogLoader {
         }
     }
 
-    /** A new, empty active segment at {@code base}, from a prepared file when one is given. */
+    /**
+     * A new, empty active segment at {@code base}, from a prepared file when one is given.
+     *
+     * @param aheadBytes the prefill window it starts with (see {@link Segment#setUpPrefill})
+     */
     static Segment newActiveSegment(Path dir, long base, LogConfig config, long now, PreparedFile prepared,
-                                    Executor background) {
+                                    Executor background, int aheadBytes, LongSupplier nanos) {
         Path file = dir.resolve(Segment.fileName(base, Segment.LOG_SUFFIX));
         if (Files.exists(file)) {
             throw new LogStorageException(file, "creating segment", new IOException("file already exists"));
@@ -212,10 +218,10 @@ final class LogLoader {
         int allocated = 0;
         if (prepared != null) {
             prepared.moveTo(file);
-            allocated = Math.min(prepared.capacity(), config.prefillBytes());
+            allocated = prepared.allocatedBytes();
         }
         Segment segment = Segment.openActive(file, base, config, now, Segment.OpenMode.EMPTY);
-        segment.setUpPrefill(background, allocated);
+        segment.setUpPrefill(background, allocated, aheadBytes, nanos);
         return segment;
     }
 }

@@ -74,7 +74,7 @@ abstract class MappedIndex implements Closeable {
                             raf.setLength(capacity);
                         }
                         this.allocator = new PageAllocator(file, raf.getChannel(), PageAllocator.INDEX_CHUNK_BYTES,
-                                (int) capacity, validBytes, validBytes, 0, Runnable::run);
+                                (int) capacity, validBytes, validBytes, 0, 0, Runnable::run, System::nanoTime);
                     } else {
                         this.allocator = null;
                     }

@@ -6,8 +6,10 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,20 +26,28 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The file is cut into chunks ({@link #SEGMENT_CHUNK_BYTES} for data, {@link #INDEX_CHUNK_BYTES} for
  * indexes), each {@code UNALLOCATED → ALLOCATING → ALLOCATED}.
- * From the first write on, the background filler keeps {@code aheadBytes} allocated beyond the writer by
- * writing zeros (a segment nobody writes to costs no writes); when the writer gets to a chunk first it
- * allocates it itself; when the filler is allocating a chunk the writer needs, the writer waits for it (one
- * chunk write, well under a millisecond). Zeros are only ever written from {@code dataEnd} on, and never into
- * a chunk the writer has started, so they cannot overwrite records.
+ * From the first write on, the background filler keeps a window of chunks allocated beyond the writer by
+ * writing zeros (a segment nobody writes to costs no writes). The window follows the writer's rate: about
+ * {@link #AHEAD_NANOS} of its writes, measured each time it enters a chunk, at least one chunk and at most
+ * {@code maxAheadBytes} ({@code segment.prefill.bytes}). Zeros written far ahead of a slow writer only hold
+ * page cache, and reach the disk before the records do (written twice); a fast writer still gets the whole
+ * window, which is its cushion against a background executor busy with seals and fsyncs.
  *
- * <p>Thread-safety: {@link #beforeWrite} is called by the segment's single writer; fills run on the
- * executor; chunk states are atomic.
+ * <p>When the writer gets to a chunk first it allocates it itself; when the filler is allocating a chunk the
+ * writer needs, the writer waits for it (one chunk write, well under a millisecond). Zeros are only ever
+ * written from {@code dataEnd} on, and never into a chunk the writer has started, so they cannot overwrite
+ * records.
+ *
+ * <p>Thread-safety: {@link #beforeWrite} and {@link #aheadBytes} are called by the segment's single writer,
+ * which owns the window; fills run on the executor; chunk states are atomic.
  */
 final class PageAllocator {
     /** Chunk size for segment data files. */
     static final int SEGMENT_CHUNK_BYTES = 1 << 20;
     /** Chunk size for index files: 8,192 offset entries, a short write when the writer does it itself. */
     static final int INDEX_CHUNK_BYTES = 64 << 10;
+    /** The window covers about this much of the writer's recent writing. */
+    static final long AHEAD_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final Logger log = LoggerFactory.getLogger(PageAllocator.class);
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(SEGMENT_CHUNK_BYTES).asReadOnlyBuffer();
     private static final int UNALLOCATED = 0;
@@ -51,7 +61,13 @@ final class PageAllocator {
     private final int chunkBytes;
     private final Executor executor;
     private final AtomicIntegerArray states;
-    private final int aheadChunks;
+    private final int maxAheadChunks;
+    private final LongSupplier nanos;
+    /** Chunks kept allocated beyond the writer's; writer-owned, like the two fields below. */
+    private int aheadChunks;
+    /** The last chunk the writer stored into, and when it first did. */
+    private int writerChunk = -1;
+    private long writerChunkSinceNanos;
     private final int capacity;
     /** Bytes below this hold records: zeros are written from here on only. */
     private final int dataEnd;
@@ -61,9 +77,12 @@ final class PageAllocator {
     /**
      * @param dataEnd        bytes of records at the start of the file
      * @param allocatedBytes leading bytes known to be allocated already (a {@link PreparedFile}'s prefix)
+     * @param maxAheadBytes  the largest window; 0 allocates only what the writer asks for, on its own thread
+     * @param aheadBytes     the window until the writer's rate is known (the previous segment's last window)
+     * @param nanos          monotonic time for the writer's rate
      */
     PageAllocator(Path file, FileChannel channel, int chunkBytes, int capacity, int dataEnd, int allocatedBytes,
-                  int aheadBytes, Executor executor) {
+                  int maxAheadBytes, int aheadBytes, Executor executor, LongSupplier nanos) {
         if (chunkBytes <= 0 || chunkBytes > SEGMENT_CHUNK_BYTES) {
             throw new IllegalArgumentException("chunk of " + chunkBytes + " bytes");
         }
@@ -74,7 +93,9 @@ final class PageAllocator {
         this.capacity = capacity;
         this.dataEnd = dataEnd;
         this.states = new AtomicIntegerArray((int) (((long) capacity + chunkBytes - 1) / chunkBytes));
-        this.aheadChunks = (aheadBytes + chunkBytes - 1) / chunkBytes;
+        this.maxAheadChunks = chunksFor(maxAheadBytes);
+        this.aheadChunks = Math.max(Math.min(1, maxAheadChunks), Math.min(maxAheadChunks, chunksFor(aheadBytes)));
+        this.nanos = nanos;
         // The chunk holding dataEnd may have holes after the records: it is allocated from dataEnd on.
         int allocatedChunks = Math.max(dataEnd, allocatedBytes) / chunkBytes;
         for (int c = 0; c < allocatedChunks; c++) {
@@ -117,7 +138,26 @@ final class PageAllocator {
                 }
             }
         }
+        if (maxAheadChunks > 1 && last != writerChunk) {
+            followRate(last);
+        }
         requestAhead(last);
+    }
+
+    /** The current window in bytes: where the next segment's starts. */
+    int aheadBytes() {
+        return aheadChunks * chunkBytes;
+    }
+
+    /** The writer entered {@code chunk}: sizes the window to what it wrote since it entered the last one. */
+    private void followRate(int chunk) {
+        long now = nanos.getAsLong();
+        if (writerChunk >= 0 && chunk > writerChunk) {
+            long perChunk = Math.max(1, (now - writerChunkSinceNanos) / (chunk - writerChunk));
+            aheadChunks = (int) Math.max(1, Math.min(maxAheadChunks, (AHEAD_NANOS + perChunk - 1) / perChunk));
+        }
+        writerChunk = chunk;
+        writerChunkSinceNanos = now;
     }
 
     /**
@@ -188,6 +228,10 @@ final class PageAllocator {
         while (zeros.hasRemaining()) {
             p += channel.write(zeros, p);
         }
+    }
+
+    private int chunksFor(int bytes) {
+        return (int) (((long) bytes + chunkBytes - 1) / chunkBytes);
     }
 
     private long chunkStart(int chunk) {

@@ -21,22 +21,27 @@ final class PreparedFile {
 
     private final Path file;
     private final int capacity;
+    private final int allocatedBytes;
 
-    private PreparedFile(Path file, int capacity) {
+    private PreparedFile(Path file, int capacity, int allocatedBytes) {
         this.file = file;
         this.capacity = capacity;
+        this.allocatedBytes = allocatedBytes;
     }
 
     static String name(long n) {
         return "next-" + n + SUFFIX;
     }
 
-    /** Creates {@code dir/next-<n>.prepared} of {@code segment.bytes}, its first {@code segment.prefill.bytes} allocated. */
-    static PreparedFile create(Path dir, long n, LogConfig config) {
+    /**
+     * Creates {@code dir/next-<n>.prepared} of {@code segment.bytes}, its first {@code aheadBytes} allocated (the
+     * active segment's prefill window, at most {@code segment.prefill.bytes}).
+     */
+    static PreparedFile create(Path dir, long n, LogConfig config, int aheadBytes) {
         Path file = dir.resolve(name(n));
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             int capacity = config.segmentBytes();
-            int allocate = Math.min(capacity, config.prefillBytes());
+            int allocate = Math.min(capacity, Math.min(aheadBytes, config.prefillBytes()));
             ByteBuffer zeros = ByteBuffer.allocateDirect(Math.min(PageAllocator.SEGMENT_CHUNK_BYTES, Math.max(1, allocate)));
             long position = 0;
             while (position < allocate) {
@@ -47,7 +52,7 @@ final class PreparedFile {
             if (channel.size() < capacity) {
                 channel.write(ByteBuffer.wrap(new byte[1]), capacity - 1);
             }
-            return new PreparedFile(file, capacity);
+            return new PreparedFile(file, capacity, allocate);
         } catch (IOException e) {
             throw new LogStorageException(file, "preparing the next segment", e);
         }
@@ -65,6 +70,11 @@ final class PreparedFile {
 
     int capacity() {
         return capacity;
+    }
+
+    /** Leading bytes written (allocated) by {@link #create}. */
+    int allocatedBytes() {
+        return allocatedBytes;
     }
 
     void discard() {

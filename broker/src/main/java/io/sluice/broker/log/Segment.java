@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -143,18 +144,29 @@ public final class Segment {
 
     /**
      * Sets up the page allocation that every append waits for ({@link PageAllocator}). Its background filler,
-     * which keeps {@code segment.prefill.bytes} allocated ahead of the writer, starts with the first append,
-     * not here: a broker opens every partition it holds at start, and many may never be written to; zeros
-     * for each of them (16 MiB each by default: 1.6 GiB for 100 partitions) only take page cache and disk
-     * bandwidth from the appends, and an unclean restart cuts them off again. Call once the size is settled.
+     * which keeps up to {@code segment.prefill.bytes} allocated ahead of the writer (about a second of its
+     * writes), starts with the first append, not here: a broker opens every partition it holds at start, and
+     * many may never be written to; zeros for each of them only take page cache and disk bandwidth from the
+     * appends, and an unclean restart cuts them off again. Call once the size is settled.
      *
      * @param allocatedBytes leading bytes already allocated by a {@link PreparedFile}
+     * @param aheadBytes     the window until the writer's rate is known: the previous segment's last one
+     * @param nanos          monotonic time, for the writer's rate
      */
-    void setUpPrefill(Executor executor, int allocatedBytes) {
+    void setUpPrefill(Executor executor, int allocatedBytes, int aheadBytes, LongSupplier nanos) {
         if (mapping != null && prefill == null) {
             prefill = new PageAllocator(file, channel, PageAllocator.SEGMENT_CHUNK_BYTES, capacity, size, allocatedBytes,
-                    config.prefillBytes(), executor);
+                    config.prefillBytes(), aheadBytes, executor, nanos);
         }
+    }
+
+    /**
+     * How far ahead of the writer the prefill currently allocates (writer only): where the next segment's
+     * window starts. One chunk when no prefill is set up.
+     */
+    int prefillAheadBytes() {
+        PageAllocator p = prefill;
+        return p == null ? PageAllocator.SEGMENT_CHUNK_BYTES : p.aheadBytes();
     }
 
     /** Chunks of the active data file allocated so far; 0 for a sealed segment. For tests. */

@@ -111,8 +111,28 @@ class LogTest {
         assertThat(reopened.segments().get(0).allocatedChunks()).as("after a clean reopen").isZero();
 
         appendRecords(reopened, 1, 5, 100, clock.milliseconds());
-        // The background work runs inline here: the writer's own chunk and the four ahead of it.
-        assertThat(reopened.segments().get(0).allocatedChunks()).isEqualTo(5);
+        // The background work runs inline here: the writer's own chunk and the one ahead that a segment starts with
+        // until the writer's rate is known (no prepared file was handed over from an earlier segment).
+        assertThat(reopened.segments().get(0).allocatedChunks()).isEqualTo(2);
+    }
+
+    @Test
+    void theNextSegmentIsPreparedWithTheWindowTheWritersRateCallsFor() {
+        config = config.withSegmentBytes(8 << 20).withPrefillBytes(4 << 20);
+        // 256 KiB batches: a slow writer takes 4 s per 1 MiB chunk and needs one chunk ahead, a fast one (the
+        // clock standing still) the whole 4 MiB.
+        assertThat(chunksOfTheSecondSegmentAfterItsFirstAppend("slow", 1000)).isEqualTo(2);
+        assertThat(chunksOfTheSecondSegmentAfterItsFirstAppend("fast", 0)).isEqualTo(5);
+    }
+
+    private int chunksOfTheSecondSegmentAfterItsFirstAppend(String dir, long msBetweenBatches) {
+        Log log = Log.open(TP, tmp.resolve(dir), config, clock, Runnable::run, false, 0);
+        open.add(log);
+        while (log.segments().size() < 2) {
+            clock.advance(msBetweenBatches);
+            appendRecords(log, 1, 64, 4096, clock.milliseconds());
+        }
+        return log.segments().get(1).allocatedChunks();
     }
 
     @Test
