@@ -70,9 +70,15 @@ public final class RequestContext {
         return channel.attr(key).get();
     }
 
-    /** Runs {@code action} on the connection's event loop when it closes: it must not block. */
-    public void onConnectionClose(Runnable action) {
-        channel.closeFuture().addListener(f -> action.run());
+    /**
+     * Runs {@code action} on the connection's event loop when it closes: it must not block. Returns what takes
+     * it back: a request that is answered before the close must take it back, or every such request would add
+     * a listener that lives as long as the connection.
+     */
+    public Runnable onConnectionClose(Runnable action) {
+        ChannelFutureListener listener = f -> action.run();
+        channel.closeFuture().addListener(listener);
+        return () -> channel.closeFuture().removeListener(listener);
     }
 
     /** Sends {@code response} (its correlation id is set here) with no raw tail. */

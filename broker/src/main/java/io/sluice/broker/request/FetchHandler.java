@@ -70,7 +70,9 @@ final class FetchHandler implements RequestHandler {
         reads.release();
         DelayedFetch delayed = new DelayedFetch(context, wanted, minBytes, maxBytes, replicaId, request.getMaxWaitMs());
         List<TopicPartition> keys = wanted.stream().map(Wanted::tp).toList();
-        replicas.fetchPurgatory().tryCompleteElseWatch(delayed, keys);
+        if (!replicas.fetchPurgatory().tryCompleteElseWatch(delayed, keys)) {
+            delayed.watchConnection();
+        }
     }
 
     /** Records each partition's fetch offset as the follower's log end, where the fetch is one the leader serves. */
@@ -252,6 +254,8 @@ final class FetchHandler implements RequestHandler {
         private final int minBytes;
         private final int maxBytes;
         private final int replicaId;
+        /** Takes back the connection-close listener; set once parked, run when complete. */
+        private volatile Runnable stopWatchingConnection;
 
         DelayedFetch(RequestContext context, List<Wanted> wanted, int minBytes, int maxBytes, int replicaId, long delayMs) {
             super(delayMs);
@@ -273,10 +277,29 @@ final class FetchHandler implements RequestHandler {
             return enough && forceComplete();
         }
 
+        /**
+         * A parked fetch whose consumer disconnects leaves the purgatory when the connection closes, not at the next
+         * append to one of its partitions or at its max wait (which a client may set to hours), holding the
+         * connection until then.
+         */
+        void watchConnection() {
+            stopWatchingConnection = context.onConnectionClose(this::tryComplete);
+            if (isCompleted()) {
+                stopWatchingConnection.run();
+            }
+        }
+
         @Override
         protected void onComplete() {
-            if (context.isOpen()) {
-                send(context, read(wanted, maxBytes, replicaId), replicaId >= 0);
+            try {
+                if (context.isOpen()) {
+                    send(context, read(wanted, maxBytes, replicaId), replicaId >= 0);
+                }
+            } finally {
+                Runnable stop = stopWatchingConnection;
+                if (stop != null) {
+                    stop.run();
+                }
             }
         }
 

@@ -1,6 +1,7 @@
 package io.sluice.broker.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -27,6 +28,7 @@ import io.sluice.proto.record.RecordBatch;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -212,6 +214,16 @@ class BrokerProtocolIT {
             assertThat(f.message().getFetch().getTopics(0).getPartitions(0).getRecordsSize()).isZero();
         }
         assertThat((System.nanoTime() - start) / 1_000_000).isGreaterThanOrEqualTo(250);
+    }
+
+    @Test
+    void aLongPollWhoseConnectionClosesLeavesThePurgatoryAtOnce() {
+        conn.send(fetchRequest(0, 1 << 20, 600_000, 1));
+        await().atMost(Duration.ofSeconds(5)).until(() -> broker.replicaManager().fetchPurgatory().size() == 1);
+        conn.close();
+        conn = null;
+        // Not at the ten-minute max wait, nor at an append that may never come to this partition.
+        await().atMost(Duration.ofSeconds(5)).until(() -> broker.replicaManager().fetchPurgatory().size() == 0);
     }
 
     @Test
