@@ -280,10 +280,10 @@ final class FetchHandler implements RequestHandler {
         /**
          * A parked fetch whose consumer disconnects leaves the purgatory when the connection closes, not at the next
          * append to one of its partitions or at its max wait (which a client may set to hours), holding the
-         * connection until then.
+         * connection until then. Completing it then sends nothing and reads nothing (this runs on the event loop).
          */
         void watchConnection() {
-            stopWatchingConnection = context.onConnectionClose(this::tryComplete);
+            stopWatchingConnection = context.onConnectionClose(this::forceComplete);
             if (isCompleted()) {
                 stopWatchingConnection.run();
             }
