@@ -1,6 +1,7 @@
 package io.sluice.broker.controller;
 
 import io.sluice.broker.controller.command.Command;
+import io.sluice.broker.controller.command.CommandResult;
 import io.sluice.broker.controller.command.FenceBroker;
 import io.sluice.broker.controller.command.UnfenceBroker;
 import io.sluice.broker.metadata.BrokerRegistration;
@@ -13,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.function.IntSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,7 +36,8 @@ final class ActiveController {
     private final long sessionTimeoutMs;
     private final Clock clock;
     private final PublishedImage view;
-    private final CommandProposer proposer;
+    /** Proposes a command to the quorum; completes once it is applied, exceptionally when it is refused. */
+    private final Function<Command, CompletableFuture<CommandResult>> proposer;
     private final BooleanSupplier isActive;
     private final IntSupplier controllerId;
     private final BrokerSessions sessions;
@@ -55,7 +58,8 @@ final class ActiveController {
      * @param probe                 see {@link #connectionLost}; null to rely on the grace alone
      */
     ActiveController(int nodeId, long sessionTimeoutMs, long firstHeartbeatGraceMs, Clock clock, PublishedImage view,
-                     CommandProposer proposer, BooleanSupplier isActive, IntSupplier controllerId,
+                     Function<Command, CompletableFuture<CommandResult>> proposer, BooleanSupplier isActive,
+                     IntSupplier controllerId,
                      ListenerProbe probe) {
         this.nodeId = nodeId;
         this.sessionTimeoutMs = sessionTimeoutMs;
@@ -92,8 +96,8 @@ final class ActiveController {
             return CompletableFuture.completedFuture(false);
         }
         log.info("broker {} (epoch {}) heartbeats again: unfencing it", brokerId, brokerEpoch);
-        return proposer.propose(Command.newBuilder().setUnfenceBroker(UnfenceBroker.newBuilder().setBrokerId(brokerId)
-                .setBrokerEpoch(brokerEpoch)).build(), r -> false);
+        return proposer.apply(Command.newBuilder().setUnfenceBroker(UnfenceBroker.newBuilder().setBrokerId(brokerId)
+                .setBrokerEpoch(brokerEpoch)).build()).thenApply(r -> false);
     }
 
     /**
@@ -185,8 +189,8 @@ final class ActiveController {
         log.warn("fencing broker {} (epoch {}): no heartbeat for {} ms (broker.session.timeout.ms {}, shorter once"
                 + " its heartbeat connection closed)", b.nodeId(), b.brokerEpoch(),
                 sessions.sinceLastHeartbeat(b.nodeId(), now), sessionTimeoutMs);
-        proposer.propose(Command.newBuilder().setFenceBroker(FenceBroker.newBuilder().setBrokerId(b.nodeId())
-                .setBrokerEpoch(b.brokerEpoch())).build(), r -> null).whenComplete((v, e) -> {
+        proposer.apply(Command.newBuilder().setFenceBroker(FenceBroker.newBuilder().setBrokerId(b.nodeId())
+                .setBrokerEpoch(b.brokerEpoch())).build()).whenComplete((v, e) -> {
                     fencing.remove(b.brokerEpoch());
                     if (e != null) {
                         log.warn("fencing broker {} failed; the next check retries: {}", b.nodeId(), e.getMessage());

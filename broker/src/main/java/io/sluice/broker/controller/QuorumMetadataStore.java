@@ -141,7 +141,7 @@ public final class QuorumMetadataStore implements MetadataStore, AutoCloseable {
             return b.build();
         }, publisher);
         this.controller = new ActiveController(config.nodeId(), config.sessionTimeoutMs(),
-                config.firstHeartbeatGraceMs(), clock, view, proposer,
+                config.firstHeartbeatGraceMs(), clock, view, c -> proposer.propose(c, r -> r),
                 this::isActiveController, this::controllerId,
                 new ListenerProbe(Transport.shared(), LISTENER_PROBE_TIMEOUT_MS,
                         LISTENER_PROBE_HOLD_MS));
