@@ -94,7 +94,7 @@ final class PageAllocator {
         this.dataEnd = dataEnd;
         this.states = new AtomicIntegerArray((int) (((long) capacity + chunkBytes - 1) / chunkBytes));
         this.maxAheadChunks = chunksFor(maxAheadBytes);
-        this.aheadChunks = Math.max(Math.min(1, maxAheadChunks), Math.min(maxAheadChunks, chunksFor(aheadBytes)));
+        this.aheadChunks = maxAheadChunks == 0 ? 0 : Math.max(1, Math.min(maxAheadChunks, chunksFor(aheadBytes)));
         this.nanos = nanos;
         // The chunk holding dataEnd may have holes after the records: it is allocated from dataEnd on.
         int allocatedChunks = Math.max(dataEnd, allocatedBytes) / chunkBytes;

@@ -83,13 +83,9 @@ public final class OffLoopResolverGroup extends AddressResolverGroup<InetSocketA
         }
 
         private <T> void resolve(String host, Promise<T> promise, Function<InetAddress[], T> answer) {
-            byte[] literal = NetUtil.createByteArrayFromIpAddressString(host);
+            InetAddress literal = NetUtil.createInetAddressFromIpAddressString(host);
             if (literal != null) {
-                try {
-                    promise.setSuccess(answer.apply(new InetAddress[] {InetAddress.getByAddress(host, literal)}));
-                } catch (UnknownHostException e) { // only for an address of a wrong length, which the parser never gives
-                    promise.setFailure(e);
-                }
+                promise.setSuccess(answer.apply(new InetAddress[] {literal}));
                 return;
             }
             try {
