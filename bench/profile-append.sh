@@ -24,7 +24,7 @@ until grep -q '^Iteration   1:' "$dir/jmh.out"; do
   kill -0 $jmh 2> /dev/null || { cat "$dir/jmh.out"; exit 1; }
   sleep 0.2
 done
-fork=$(pgrep -f 'org.openjdk.jmh.runner.ForkedMain' | head -1 || true)
+fork=$(pgrep -P $jmh -f 'org.openjdk.jmh.runner.ForkedMain' | head -1 || true) # this run's fork, not another's
 [ -n "$fork" ] || { cat "$dir/jmh.out"; exit 1; }
 perf record -q -F 1999 -g -p "$fork" -o "$dir/perf.data" > /dev/null 2>&1
 wait $jmh
